@@ -138,6 +138,9 @@ type TerritoryFilter struct {
 	Within string // member of this EPCI, département, région or perimeter
 	Parent string
 	Text   string // in name or code
-	Offset int
-	Limit  int
+	// WithMembers fills Members of group territories (EPCI, département,
+	// région, perimeter) with their current communes.
+	WithMembers bool
+	Offset      int
+	Limit       int // 0: no limit (the API sets its own default)
 }

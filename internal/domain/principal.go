@@ -1,0 +1,38 @@
+package domain
+
+import "context"
+
+// Roles of a person in an organisation (the accounts issue defines the
+// policy; RoleAdmin is also what the bootstrap admin token grants).
+const (
+	RoleAdmin         = "admin"
+	RoleCAFStaff      = "caf_staff"
+	RolePartnerEditor = "partner_editor"
+	RolePartnerReader = "partner_reader"
+	RoleObserver      = "observer"
+	RolePublic        = "public" // no account
+)
+
+// Principal is who makes a request: a signed-in person acting for one of
+// their organisations, a script with an API token, or the public (nil).
+type Principal struct {
+	UserID int64  `json:"user_id"`
+	Email  string `json:"email,omitempty"`
+	OrgID  int64  `json:"org_id"`
+	Role   string `json:"role"`
+	// Via says how the request authenticated: "session", "token", "admin_token".
+	Via string `json:"via"`
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the request's principal, or nil for the public.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}

@@ -22,6 +22,9 @@ type Principal struct {
 	Role   string `json:"role"`
 	// Via says how the request authenticated: "session", "token", "admin_token".
 	Via string `json:"via"`
+	// Partners lists the organisations that share "partners" records with
+	// OrgID (filled by the auth middleware; see internal/auth).
+	Partners []int64 `json:"partners,omitempty"`
 }
 
 type principalKey struct{}

@@ -1,0 +1,35 @@
+package tabular
+
+import (
+	"fmt"
+	"strings"
+)
+
+// LineError locates a problem in an input file: file, sheet (XLSX), line and
+// field, and says why, in French:
+//
+//	actions.csv, ligne 12, champ « capacity » : nombre invalide "douze"
+type LineError struct {
+	File   string // base name of the file
+	Sheet  string // XLSX sheet, empty for CSV and JSON
+	Line   int    // 1-based line (CSV), row (XLSX) or record number (JSON); 0 when not known
+	Field  string // column or property; empty for a whole-line problem
+	Reason string
+}
+
+func (e *LineError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Sheet != "" {
+		fmt.Fprintf(&b, ", feuille « %s »", e.Sheet)
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ", ligne %d", e.Line)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, ", champ « %s »", e.Field)
+	}
+	b.WriteString(" : ")
+	b.WriteString(e.Reason)
+	return b.String()
+}

@@ -101,7 +101,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 
 // Keys for the throttle.
 func accountKey(email string) string { return "account:" + domain.NormalizeEmail(email) }
-func addressKey(addr string) string  { return "address:" + addr }
+func addrKey(addr string) string     { return "address:" + addr }
 
 // ErrLocked is returned by Before when the account or the address is locked.
 var ErrLocked = domain.Errorf(domain.EFORBIDDEN, "Trop de tentatives de connexion : réessayez dans quelques minutes.")
@@ -114,7 +114,7 @@ func (t *Throttle) Before(ctx context.Context, email, addr string) error {
 	if err != nil {
 		return err
 	}
-	adr, err := t.Store.LoginAttempts(ctx, addressKey(addr))
+	adr, err := t.Store.LoginAttempts(ctx, addrKey(addr))
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (t *Throttle) Failed(ctx context.Context, email, addr string) error {
 	for _, k := range []struct {
 		key string
 		tp  ThrottlePolicy
-	}{{accountKey(email), t.Account}, {addressKey(addr), t.Address}} {
+	}{{accountKey(email), t.Account}, {addrKey(addr), t.Address}} {
 		a, err := t.Store.LoginAttempts(ctx, k.key)
 		if err != nil {
 			return err

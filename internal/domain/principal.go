@@ -39,3 +39,12 @@ func PrincipalFrom(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	return p
 }
+
+// HasPrincipal reports whether ctx went through authentication (an HTTP
+// request: the auth middleware always records a principal, nil for the
+// public). A context without one is a trusted internal caller (command
+// line, jobs, tests): the store does not filter its reads by visibility.
+func HasPrincipal(ctx context.Context) bool {
+	_, ok := ctx.Value(principalKey{}).(*Principal)
+	return ok
+}

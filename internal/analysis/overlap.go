@@ -1,0 +1,251 @@
+package analysis
+
+import (
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+	"time"
+)
+
+// actSet is a set of action indexes: a map for small sets, dense for large ones.
+type actSet struct {
+	dense []int32 // stamp+1 per action, 0 = absent
+	m     map[int32]int32
+}
+
+func newActSet(n int, size int) *actSet {
+	if size > 20000 {
+		return &actSet{dense: make([]int32, n)}
+	}
+	return &actSet{m: make(map[int32]int32, size)}
+}
+
+func (s *actSet) set(a, v int32) {
+	if s.dense != nil {
+		s.dense[a] = v
+	} else {
+		s.m[a] = v
+	}
+}
+
+func (s *actSet) get(a int32) int32 {
+	if s.dense != nil {
+		return s.dense[a]
+	}
+	return s.m[a]
+}
+
+type pairRec struct {
+	a, b      int32
+	sharedPop float64
+	sharedN   int
+	jac       float64
+}
+
+// overlaps finds the pairs of active scope actions of different operators
+// sharing a scope theme, with publics' Jaccard ≥ 0.5, zones sharing at least
+// half of the smaller zone's population, and intersecting periods. Each pair
+// is looked for from its smaller zone's core communes (those holding more
+// than half of its population), which any qualifying shared part must touch.
+func (q *scopeReq) overlaps(acts []int32, active []bool, limit int) ([]Overlap, int) {
+	s := q.s
+	n := 0
+	for _, a := range active {
+		if a {
+			n++
+		}
+	}
+	in := newActSet(len(s.ActID), n)
+	for i, a := range acts {
+		if active[i] {
+			in.set(a, 1)
+		}
+	}
+	seen := newActSet(len(s.ActID), n)
+	var pairs []pairRec
+	total := 0
+	for i, a := range acts {
+		if !active[i] {
+			continue
+		}
+		za := s.ActZonePop[a]
+		stamp := a + 1
+		for e := s.coreOff[a]; e < s.coreOff[a+1]; e++ {
+			c := s.coreCommune[e]
+			for k := s.cZoneOff[c]; k < s.cZoneOff[c+1]; k++ {
+				b := s.cZoneAct[k]
+				if b == a || in.get(b) == 0 || seen.get(b) == stamp {
+					continue
+				}
+				seen.set(b, stamp)
+				zb := s.ActZonePop[b]
+				// a must be the smaller zone of the pair (ties: lower index).
+				if zb < za || (zb == za && b < a) {
+					continue
+				}
+				if s.ActOperator[a] == s.ActOperator[b] && s.ActOperator[a] >= 0 {
+					continue
+				}
+				if s.ActThemes[a]&s.ActThemes[b]&q.themeMask == 0 {
+					continue
+				}
+				inter := bits.OnesCount64(s.ActPublics[a] & s.ActPublics[b])
+				union := bits.OnesCount64(s.ActPublics[a] | s.ActPublics[b])
+				if union == 0 || 2*inter < union {
+					continue
+				}
+				if s.ActStart[a] > s.ActEnd[b] || s.ActStart[b] > s.ActEnd[a] {
+					continue
+				}
+				sp, sn := s.zoneIntersection(a, b)
+				na := int(s.zoneOff[a+1] - s.zoneOff[a])
+				if za > 0 {
+					if sp < za/2 {
+						continue
+					}
+				} else if 2*sn < na || sn == 0 {
+					continue
+				}
+				total++
+				if limit > 0 {
+					pairs = append(pairs, pairRec{a, b, sp, sn, float64(inter) / float64(union)})
+				}
+			}
+		}
+	}
+	if limit <= 0 {
+		return nil, total
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].sharedPop != pairs[j].sharedPop {
+			return pairs[i].sharedPop > pairs[j].sharedPop
+		}
+		if s.ActID[pairs[i].a] != s.ActID[pairs[j].a] {
+			return s.ActID[pairs[i].a] < s.ActID[pairs[j].a]
+		}
+		return s.ActID[pairs[i].b] < s.ActID[pairs[j].b]
+	})
+	if len(pairs) > limit {
+		pairs = pairs[:limit]
+	}
+	out := make([]Overlap, len(pairs))
+	for i, p := range pairs {
+		a, b := p.a, p.b
+		if s.ActID[b] < s.ActID[a] {
+			a, b = b, a
+		}
+		o := Overlap{A: s.actionRef(a), B: s.actionRef(b), Jaccard: p.jac, SharedPopulation: p.sharedPop, SharedCommunes: p.sharedN}
+		o.Themes = s.themeCodes(s.ActThemes[a] & s.ActThemes[b] & q.themeMask)
+		o.Publics = s.publicCodes(s.ActPublics[a] & s.ActPublics[b])
+		o.Reasons = []string{
+			fmt.Sprintf("porteurs différents : %s et %s", orDash(o.A.OperatorName), orDash(o.B.OperatorName)),
+			"thématique commune : " + strings.Join(s.themeLabels(o.Themes), ", "),
+			fmt.Sprintf("publics proches (indice de Jaccard %s) : %s", frNum(p.jac, 2), strings.Join(s.publicLabels(o.Publics), ", ")),
+			fmt.Sprintf("zones qui se recouvrent : %d commune(s) en commun, %s habitants", p.sharedN, frNum(p.sharedPop, 0)),
+			"périodes qui se chevauchent : " + s.period(a) + " et " + s.period(b),
+		}
+		out[i] = o
+	}
+	return out, total
+}
+
+// zoneIntersection returns the population and number of communes shared by
+// two actions' zones (sorted lists).
+func (s *Snapshot) zoneIntersection(a, b int32) (float64, int) {
+	x := s.zoneCommune[s.zoneOff[a]:s.zoneOff[a+1]]
+	y := s.zoneCommune[s.zoneOff[b]:s.zoneOff[b+1]]
+	pop, n := 0.0, 0
+	for i, j := 0, 0; i < len(x) && j < len(y); {
+		switch {
+		case x[i] < y[j]:
+			i++
+		case x[i] > y[j]:
+			j++
+		default:
+			pop += s.Pop[x[i]]
+			n++
+			i++
+			j++
+		}
+	}
+	return pop, n
+}
+
+func (s *Snapshot) themeCodes(m uint64) []string {
+	var out []string
+	for i, c := range s.Themes {
+		if m&(1<<uint(i)) != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *Snapshot) publicCodes(m uint64) []string {
+	var out []string
+	for i, c := range s.Publics {
+		if m&(1<<uint(i)) != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *Snapshot) labels(kind string, codes []string) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c
+		if e, ok := s.Ref.Get(kind, c); ok && e.Label != "" {
+			out[i] = e.Label
+		}
+	}
+	return out
+}
+
+func (s *Snapshot) themeLabels(c []string) []string  { return s.labels("theme", c) }
+func (s *Snapshot) publicLabels(c []string) []string { return s.labels("public", c) }
+
+func (s *Snapshot) period(a int32) string {
+	d := func(x int32, open string) string {
+		if x == -1<<31 || x == 1<<31-1 {
+			return open
+		}
+		return time.Unix(int64(x)*86400, 0).UTC().Format("02/01/2006")
+	}
+	return "du " + d(s.ActStart[a], "(sans début)") + " au " + d(s.ActEnd[a], "(sans fin)")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// frNum formats a number the French way: comma decimal separator, narrow
+// no-break space between thousands.
+func frNum(x float64, dec int) string {
+	s := fmt.Sprintf("%.*f", dec, x)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	ip, fp, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, ch := range ip {
+		if i > 0 && (len(ip)-i)%3 == 0 {
+			b.WriteString("\u202f")
+		}
+		b.WriteRune(ch)
+	}
+	out := b.String()
+	if fp != "" {
+		out += "," + fp
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// FormatNumber formats a number the French way (exported for the CLI).
+func FormatNumber(x float64, dec int) string { return frNum(x, dec) }

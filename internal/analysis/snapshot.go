@@ -1,0 +1,795 @@
+// Package analysis is Maillage's complementarity analysis: supply, need,
+// accessibility (enhanced two-step floating catchment area), white zones,
+// overlaps, funding dependence, partnership network, equity, trends and
+// comparable territories.
+//
+// It is pure: it imports the domain and the standard library only, and works
+// on an immutable in-memory Snapshot (struct of arrays, communes indexed
+// 0..n-1) loaded from any domain.Store. See docs/analysis.md for every
+// formula with a worked example.
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"maillage/internal/domain"
+)
+
+// Group is a territory standing for a set of communes: EPCI, département,
+// région or custom perimeter.
+type Group struct {
+	Code    string
+	Name    string
+	Type    domain.TerritoryType
+	Members []int32 // commune indexes, sorted
+}
+
+// Tie is an extra weighted link between two actors (index into the actor
+// arrays) that does not come from actions: shared governance bodies and
+// fieldwork will be added here when those records exist.
+type Tie struct {
+	A, B   int32
+	Kind   string // "body", "fieldwork"...
+	Weight float64
+}
+
+// series holds one indicator's commune values: one dense slice per year
+// (NaN where a commune has no value).
+type series struct {
+	years []int       // ascending
+	vals  [][]float64 // vals[y][commune]
+}
+
+// Snapshot is an immutable in-memory copy of what the analysis needs. Every
+// slice is indexed by a dense integer (commune, action, actor, funding); codes
+// and database ids are resolved once, at load.
+type Snapshot struct {
+	DataVersion int64
+	LoadedAt    time.Time
+	Ref         *domain.Referentials
+
+	// Referential codes of the bitsets (bit i = Themes[i]).
+	Themes    []string
+	Publics   []string
+	themeBit  map[string]uint64
+	publicBit map[string]uint64
+	// allPublics is the mask of every public; an action with no public, or
+	// with "tous_publics", counts as allPublics.
+	allPublics uint64
+
+	// Communes, 0..N-1.
+	N    int
+	Code []string
+	Name []string
+	Pop  []float64 // latest population; 0 when unknown
+	Lat  []float64 // NaN when unknown
+	Lon  []float64
+	Dept []int32 // index into Groups, -1
+	EPCI []int32 // index into Groups, -1
+	// codeIdx maps commune codes, aliases and municipal arrondissements to the
+	// commune index.
+	codeIdx map[string]int32
+
+	Groups   []Group
+	groupIdx map[string]int32
+
+	// Actors.
+	ActorID   []int64 // ascending
+	ActorName []string
+	ActorType []string
+
+	// Actions (ascending id).
+	ActID       []int64
+	ActTitle    []string
+	ActOperator []int32 // actor index, -1 when unknown
+	ActThemes   []uint64
+	ActPublics  []uint64 // allPublics when none listed
+	ActCapacity []float64
+	ActStart    []int32 // days since 1970-01-01; math.MinInt32 when open
+	ActEnd      []int32 // math.MaxInt32 when open
+	ActZonePop  []float64
+	actPlaced   []bool // supply located in place communes (else spread over the zone)
+	// Supply spread of each action: communes and shares (summing to 1).
+	supOff     []int32
+	supCommune []int32
+	supShare   []float64
+	// Zone of each action (communes served), sorted.
+	zoneOff     []int32
+	zoneCommune []int32
+	// coreOff/coreCommune: the smallest set of the zone's most populated
+	// communes holding more than half of its population (overlap candidates).
+	coreOff     []int32
+	coreCommune []int32
+
+	// By commune: supply entries (action, share) and zone entries (action).
+	cSupOff    []int32
+	cSupAct    []int32
+	cSupShare  []float64
+	cZoneOff   []int32
+	cZoneAct   []int32
+	fundOff    []int32 // by action
+	fundFunder []int32
+	fundYear   []int32
+	fundAmount []float64
+	// FundingYears are the distinct years of fundings, ascending.
+	FundingYears []int
+
+	indicators  map[string]*series
+	groupValues map[string]map[string]map[int]float64 // indicator → group code → year → value
+
+	// Ties are extra actor links (governance bodies, fieldwork): extension point.
+	Ties []Tie
+
+	grid *grid
+
+	mu       sync.Mutex
+	nbrCache map[float64]*neighbours
+	nbrOrder []float64
+	needMu   sync.Mutex
+	needMemo map[needKey]*needVec
+	cmpMu    sync.Mutex
+	cmpMemo  map[cmpKey]*profiles
+}
+
+// CommuneIndex returns the index of a commune code (or alias), -1 if unknown.
+func (s *Snapshot) CommuneIndex(code string) int32 {
+	if i, ok := s.codeIdx[code]; ok {
+		return i
+	}
+	return -1
+}
+
+// Group returns a group territory by code.
+func (s *Snapshot) Group(code string) (*Group, bool) {
+	i, ok := s.groupIdx[code]
+	if !ok {
+		return nil, false
+	}
+	return &s.Groups[i], true
+}
+
+// HasIndicator reports whether the snapshot has values for an indicator.
+func (s *Snapshot) HasIndicator(code string) bool {
+	_, ok := s.indicators[code]
+	if ok {
+		return true
+	}
+	_, ok = s.groupValues[code]
+	return ok
+}
+
+// Counts summarises the snapshot's size.
+func (s *Snapshot) Counts() map[string]int {
+	nv := 0
+	for _, se := range s.indicators {
+		for _, v := range se.vals {
+			for _, x := range v {
+				if !math.IsNaN(x) {
+					nv++
+				}
+			}
+		}
+	}
+	return map[string]int{"communes": s.N, "groups": len(s.Groups), "actors": len(s.ActorID),
+		"actions": len(s.ActID), "fundings": len(s.fundFunder), "indicator_values": nv}
+}
+
+// Load reads a snapshot through the Store's streaming methods.
+func Load(ctx context.Context, st domain.Store) (*Snapshot, error) {
+	ver, err := st.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := st.Referentials(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := NewBuilder(ref)
+	b.DataVersion = ver
+	for _, typ := range []domain.TerritoryType{domain.TypeCommune, domain.TypeArrondissement} {
+		p, err := st.Territories(ctx, domain.TerritoryFilter{Type: typ})
+		if err != nil {
+			return nil, err
+		}
+		for i := range p.Items {
+			b.AddTerritory(&p.Items[i])
+		}
+	}
+	for _, typ := range []domain.TerritoryType{domain.TypeEPCI, domain.TypeDepartement, domain.TypeRegion, domain.TypePerimeter} {
+		p, err := st.Territories(ctx, domain.TerritoryFilter{Type: typ, WithMembers: true})
+		if err != nil {
+			return nil, err
+		}
+		for i := range p.Items {
+			b.AddTerritory(&p.Items[i])
+		}
+	}
+	als, err := st.Aliases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range als {
+		b.AddAlias(a.Code, a.Target)
+	}
+	for a, err := range st.AllActors(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		b.AddActor(&a)
+	}
+	for a, err := range st.AllActions(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		b.AddAction(&a)
+	}
+	for f, err := range st.AllFundings(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		b.AddFunding(&f)
+	}
+	for v, err := range st.AllIndicatorValues(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		b.AddIndicatorValue(v.Territory, v.Indicator, v.Year, v.Value)
+	}
+	return b.Build()
+}
+
+// Builder assembles a Snapshot. Add territories first (communes, then groups
+// and aliases); then actors, actions, fundings and indicator values in any
+// order.
+type Builder struct {
+	DataVersion int64
+	ref         *domain.Referentials
+	s           *Snapshot
+	frozen      bool
+	popYear     []int
+	groups      []rawGroup
+	aliases     [][2]string
+	arrond      [][2]string // arrondissement code → parent commune
+
+	actRaw []rawAction
+	fndRaw []rawFunding
+	actors []domain.Actor
+	// pending values for group territories, resolved at Build.
+}
+
+type rawGroup struct {
+	code, name string
+	typ        domain.TerritoryType
+	members    []string
+}
+
+type rawAction struct {
+	id         int64
+	title      string
+	operator   int64
+	themes     uint64
+	publics    uint64
+	capacity   float64
+	start, end int32
+	places     []int32
+	zone       []int32
+}
+
+type rawFunding struct {
+	action, funder int64
+	year           int32
+	amount         float64
+}
+
+// NewBuilder starts a snapshot with the given referentials (DefaultReferentials when nil).
+func NewBuilder(ref *domain.Referentials) *Builder {
+	if ref == nil {
+		ref = domain.DefaultReferentials()
+	}
+	s := &Snapshot{Ref: ref, codeIdx: map[string]int32{}, groupIdx: map[string]int32{},
+		themeBit: map[string]uint64{}, publicBit: map[string]uint64{},
+		indicators: map[string]*series{}, groupValues: map[string]map[string]map[int]float64{}}
+	for i, c := range ref.Codes(domain.RefTheme) {
+		if i < 64 {
+			s.Themes = append(s.Themes, c)
+			s.themeBit[c] = 1 << uint(i)
+		}
+	}
+	for i, c := range ref.Codes(domain.RefPublic) {
+		if i < 64 {
+			s.Publics = append(s.Publics, c)
+			s.publicBit[c] = 1 << uint(i)
+			s.allPublics |= 1 << uint(i)
+		}
+	}
+	return &Builder{ref: ref, s: s}
+}
+
+// AddTerritory adds a commune, municipal arrondissement or group territory.
+func (b *Builder) AddTerritory(t *domain.Territory) {
+	s := b.s
+	switch t.Type {
+	case domain.TypeCommune:
+		if b.frozen {
+			return
+		}
+		if _, dup := s.codeIdx[t.Code]; dup {
+			return
+		}
+		s.codeIdx[t.Code] = int32(s.N)
+		s.N++
+		s.Code = append(s.Code, t.Code)
+		s.Name = append(s.Name, t.Name)
+		pop := 0.0
+		if t.Population != nil && *t.Population > 0 {
+			pop = *t.Population
+		}
+		s.Pop = append(s.Pop, pop)
+		b.popYear = append(b.popYear, t.PopYear)
+		lat, lon := math.NaN(), math.NaN()
+		if t.Lat != nil && t.Lon != nil {
+			lat, lon = *t.Lat, *t.Lon
+		}
+		s.Lat = append(s.Lat, lat)
+		s.Lon = append(s.Lon, lon)
+		if t.Parent != "" {
+			b.groups = append(b.groups, rawGroup{code: t.Parent, members: []string{t.Code}})
+		}
+		if t.Departement != "" {
+			b.groups = append(b.groups, rawGroup{code: t.Departement, members: []string{t.Code}})
+		}
+	case domain.TypeArrondissement:
+		if t.Parent != "" {
+			b.arrond = append(b.arrond, [2]string{t.Code, t.Parent})
+		}
+	default:
+		b.groups = append(b.groups, rawGroup{code: t.Code, name: t.Name, typ: t.Type, members: t.Members})
+	}
+}
+
+// AddAlias maps an old commune code onto a current one.
+func (b *Builder) AddAlias(code, target string) {
+	b.aliases = append(b.aliases, [2]string{code, target})
+}
+
+// freeze resolves aliases and groups once every territory is in.
+func (b *Builder) freeze() {
+	if b.frozen {
+		return
+	}
+	b.frozen = true
+	s := b.s
+	for _, a := range append(b.aliases, b.arrond...) {
+		if _, ok := s.codeIdx[a[0]]; ok {
+			continue
+		}
+		if i, ok := s.codeIdx[a[1]]; ok {
+			s.codeIdx[a[0]] = i
+		}
+	}
+	// Named groups first, then memberships implied by communes (Parent/Departement)
+	// only for groups that exist.
+	members := map[string]map[int32]bool{}
+	var order []string
+	for _, g := range b.groups {
+		if g.typ == "" {
+			continue
+		}
+		if _, ok := s.groupIdx[g.code]; !ok {
+			s.groupIdx[g.code] = int32(len(s.Groups))
+			s.Groups = append(s.Groups, Group{Code: g.code, Name: g.name, Type: g.typ})
+			members[g.code] = map[int32]bool{}
+			order = append(order, g.code)
+		}
+		for _, m := range g.members {
+			if i, ok := s.codeIdx[m]; ok {
+				members[g.code][i] = true
+			}
+		}
+	}
+	declared := map[string]bool{}
+	for _, g := range b.groups {
+		if g.typ != "" && len(g.members) > 0 {
+			declared[g.code] = true
+		}
+	}
+	for _, g := range b.groups {
+		if g.typ != "" {
+			continue
+		}
+		if ms, ok := members[g.code]; ok && !declared[g.code] {
+			for _, m := range g.members {
+				if i, ok := s.codeIdx[m]; ok {
+					ms[i] = true
+				}
+			}
+		}
+	}
+	for _, code := range order {
+		gi := s.groupIdx[code]
+		ms := make([]int32, 0, len(members[code]))
+		for i := range members[code] {
+			ms = append(ms, i)
+		}
+		sort.Slice(ms, func(a, b int) bool { return ms[a] < ms[b] })
+		s.Groups[gi].Members = ms
+	}
+	s.Dept = make([]int32, s.N)
+	s.EPCI = make([]int32, s.N)
+	for i := range s.Dept {
+		s.Dept[i], s.EPCI[i] = -1, -1
+	}
+	for gi, g := range s.Groups {
+		for _, m := range g.Members {
+			switch g.Type {
+			case domain.TypeDepartement:
+				s.Dept[m] = int32(gi)
+			case domain.TypeEPCI:
+				s.EPCI[m] = int32(gi)
+			}
+		}
+	}
+}
+
+// communesOf resolves a territory code to commune indexes.
+func (b *Builder) communesOf(code string) []int32 {
+	s := b.s
+	if i, ok := s.codeIdx[code]; ok {
+		return []int32{i}
+	}
+	if gi, ok := s.groupIdx[code]; ok {
+		return s.Groups[gi].Members
+	}
+	return nil
+}
+
+// AddActor adds an actor.
+func (b *Builder) AddActor(a *domain.Actor) {
+	b.freeze()
+	b.actors = append(b.actors, domain.Actor{ID: a.ID, Name: a.Name, Type: a.Type})
+}
+
+func dayOf(d *domain.Date, open int32) int32 {
+	if d == nil || d.IsZero() {
+		return open
+	}
+	return int32(d.Unix() / 86400)
+}
+
+// AddAction adds an action; its zone and places are resolved to communes now.
+func (b *Builder) AddAction(a *domain.Action) {
+	b.freeze()
+	s := b.s
+	r := rawAction{id: a.ID, title: a.Title, operator: a.OperatorID, capacity: a.Capacity,
+		start: dayOf(a.StartDate, math.MinInt32), end: dayOf(a.EndDate, math.MaxInt32)}
+	for _, t := range a.Themes {
+		r.themes |= s.themeBit[t]
+	}
+	for _, p := range a.Publics {
+		if p == "tous_publics" {
+			r.publics = s.allPublics
+		}
+		r.publics |= s.publicBit[p]
+	}
+	if r.publics == 0 {
+		r.publics = s.allPublics
+	}
+	for _, p := range a.Places {
+		r.places = append(r.places, b.communesOf(p)...)
+	}
+	for _, z := range a.Zone {
+		r.zone = append(r.zone, b.communesOf(z)...)
+	}
+	r.places = sortUnique(r.places)
+	r.zone = sortUnique(r.zone)
+	b.actRaw = append(b.actRaw, r)
+}
+
+// AddFunding adds a funding row.
+func (b *Builder) AddFunding(f *domain.Funding) {
+	b.freeze()
+	b.fndRaw = append(b.fndRaw, rawFunding{action: f.ActionID, funder: f.FunderID, year: int32(f.Year), amount: f.Amount})
+}
+
+// AddIndicatorValue adds one value; values of unknown territories are ignored.
+func (b *Builder) AddIndicatorValue(territory, indicator string, year int, value float64) {
+	b.freeze()
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		return
+	}
+	s := b.s
+	if i, ok := s.codeIdx[territory]; ok {
+		se := s.indicators[indicator]
+		if se == nil {
+			se = &series{}
+			s.indicators[indicator] = se
+		}
+		yi := sort.SearchInts(se.years, year)
+		if yi == len(se.years) || se.years[yi] != year {
+			se.years = append(se.years, 0)
+			copy(se.years[yi+1:], se.years[yi:])
+			se.years[yi] = year
+			col := make([]float64, s.N)
+			for k := range col {
+				col[k] = math.NaN()
+			}
+			se.vals = append(se.vals, nil)
+			copy(se.vals[yi+1:], se.vals[yi:])
+			se.vals[yi] = col
+		}
+		se.vals[yi][i] = value
+		return
+	}
+	if _, ok := s.groupIdx[territory]; ok {
+		m := s.groupValues[indicator]
+		if m == nil {
+			m = map[string]map[int]float64{}
+			s.groupValues[indicator] = m
+		}
+		if m[territory] == nil {
+			m[territory] = map[int]float64{}
+		}
+		m[territory][year] = value
+	}
+}
+
+func sortUnique(x []int32) []int32 {
+	if len(x) < 2 {
+		return x
+	}
+	sort.Slice(x, func(i, j int) bool { return x[i] < x[j] })
+	out := x[:1]
+	for _, v := range x[1:] {
+		if v != out[len(out)-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Build finishes the snapshot: sorts, builds the commune indexes and the
+// spatial index, and precomputes the default neighbour lists.
+func (b *Builder) Build() (*Snapshot, error) {
+	b.freeze()
+	s := b.s
+	s.DataVersion = b.DataVersion
+	s.LoadedAt = time.Now()
+
+	// Population fallback: the population indicator when the territory has none.
+	if se := s.indicators[domain.IndicatorPopulation]; se != nil {
+		for i := 0; i < s.N; i++ {
+			if s.Pop[i] > 0 {
+				continue
+			}
+			for y := len(se.years) - 1; y >= 0; y-- {
+				if v := se.vals[y][i]; !math.IsNaN(v) && v > 0 {
+					s.Pop[i] = v
+					break
+				}
+			}
+		}
+	}
+	// And the other way round: the population need falls back on the COG population.
+	for i := 0; i < s.N; i++ {
+		if s.Pop[i] > 0 {
+			b.AddIndicatorValueIfMissing(i, domain.IndicatorPopulation, b.popYear[i], s.Pop[i])
+		}
+	}
+
+	// Actors, by id.
+	sort.Slice(b.actors, func(i, j int) bool { return b.actors[i].ID < b.actors[j].ID })
+	s.ActorID = make([]int64, len(b.actors))
+	s.ActorName = make([]string, len(b.actors))
+	s.ActorType = make([]string, len(b.actors))
+	for i, a := range b.actors {
+		s.ActorID[i], s.ActorName[i], s.ActorType[i] = a.ID, a.Name, a.Type
+	}
+	b.actors = nil
+
+	// Actions, by id.
+	sort.Slice(b.actRaw, func(i, j int) bool { return b.actRaw[i].id < b.actRaw[j].id })
+	na := len(b.actRaw)
+	s.ActID = make([]int64, na)
+	s.ActTitle = make([]string, na)
+	s.ActOperator = make([]int32, na)
+	s.ActThemes = make([]uint64, na)
+	s.ActPublics = make([]uint64, na)
+	s.ActCapacity = make([]float64, na)
+	s.ActStart = make([]int32, na)
+	s.ActEnd = make([]int32, na)
+	s.ActZonePop = make([]float64, na)
+	s.actPlaced = make([]bool, na)
+	s.supOff = make([]int32, na+1)
+	s.zoneOff = make([]int32, na+1)
+	s.coreOff = make([]int32, na+1)
+	cSupCount := make([]int32, s.N+1)
+	cZoneCount := make([]int32, s.N+1)
+	var tmp []int32
+	for ai := range b.actRaw {
+		r := &b.actRaw[ai]
+		s.ActID[ai], s.ActTitle[ai] = r.id, r.title
+		s.ActOperator[ai] = s.actorIndex(r.operator)
+		s.ActThemes[ai], s.ActPublics[ai], s.ActCapacity[ai] = r.themes, r.publics, r.capacity
+		s.ActStart[ai], s.ActEnd[ai] = r.start, r.end
+		// Supply spread: equal shares over places, or over the zone ∝ population
+		// (equal shares when no commune of the zone has a known population).
+		if len(r.places) > 0 {
+			s.actPlaced[ai] = true
+			for _, c := range r.places {
+				s.supCommune = append(s.supCommune, c)
+				s.supShare = append(s.supShare, 1/float64(len(r.places)))
+				cSupCount[c]++
+			}
+		} else if len(r.zone) > 0 {
+			tot := 0.0
+			for _, c := range r.zone {
+				tot += s.Pop[c]
+			}
+			for _, c := range r.zone {
+				sh := 1 / float64(len(r.zone))
+				if tot > 0 {
+					sh = s.Pop[c] / tot
+				}
+				s.supCommune = append(s.supCommune, c)
+				s.supShare = append(s.supShare, sh)
+				cSupCount[c]++
+			}
+		}
+		s.supOff[ai+1] = int32(len(s.supCommune))
+		zone := r.zone
+		if len(zone) == 0 {
+			zone = r.places
+		}
+		zp := 0.0
+		for _, c := range zone {
+			s.zoneCommune = append(s.zoneCommune, c)
+			cZoneCount[c]++
+			zp += s.Pop[c]
+		}
+		s.ActZonePop[ai] = zp
+		s.zoneOff[ai+1] = int32(len(s.zoneCommune))
+		// Core: most populated communes holding more than half of the zone's
+		// population (all communes when the population is unknown).
+		tmp = append(tmp[:0], zone...)
+		if zp > 0 {
+			sort.Slice(tmp, func(i, j int) bool {
+				if s.Pop[tmp[i]] != s.Pop[tmp[j]] {
+					return s.Pop[tmp[i]] > s.Pop[tmp[j]]
+				}
+				return tmp[i] < tmp[j]
+			})
+			cum := 0.0
+			k := 0
+			for k < len(tmp) {
+				cum += s.Pop[tmp[k]]
+				k++
+				if cum > zp/2 {
+					break
+				}
+			}
+			tmp = tmp[:k]
+		}
+		s.coreCommune = append(s.coreCommune, tmp...)
+		s.coreOff[ai+1] = int32(len(s.coreCommune))
+		r.places, r.zone = nil, nil
+	}
+	b.actRaw = nil
+	// Commune → actions, CSR.
+	s.cSupOff = prefix(cSupCount)
+	s.cZoneOff = prefix(cZoneCount)
+	s.cSupAct = make([]int32, len(s.supCommune))
+	s.cSupShare = make([]float64, len(s.supCommune))
+	s.cZoneAct = make([]int32, len(s.zoneCommune))
+	fill := append([]int32(nil), s.cSupOff...)
+	for ai := 0; ai < na; ai++ {
+		for e := s.supOff[ai]; e < s.supOff[ai+1]; e++ {
+			c := s.supCommune[e]
+			s.cSupAct[fill[c]] = int32(ai)
+			s.cSupShare[fill[c]] = s.supShare[e]
+			fill[c]++
+		}
+	}
+	copy(fill, s.cZoneOff)
+	for ai := 0; ai < na; ai++ {
+		for e := s.zoneOff[ai]; e < s.zoneOff[ai+1]; e++ {
+			c := s.zoneCommune[e]
+			s.cZoneAct[fill[c]] = int32(ai)
+			fill[c]++
+		}
+	}
+
+	// Fundings by action.
+	fcount := make([]int32, na+1)
+	type fr struct {
+		a, f int32
+		y    int32
+		amt  float64
+	}
+	frs := make([]fr, 0, len(b.fndRaw))
+	years := map[int]bool{}
+	for _, f := range b.fndRaw {
+		ai := s.actionIndex(f.action)
+		fi := s.actorIndex(f.funder)
+		if ai < 0 || fi < 0 {
+			continue
+		}
+		frs = append(frs, fr{ai, fi, f.year, f.amount})
+		fcount[ai]++
+		years[int(f.year)] = true
+	}
+	b.fndRaw = nil
+	s.fundOff = prefix(fcount)
+	s.fundFunder = make([]int32, len(frs))
+	s.fundYear = make([]int32, len(frs))
+	s.fundAmount = make([]float64, len(frs))
+	ff := append([]int32(nil), s.fundOff...)
+	for _, f := range frs {
+		k := ff[f.a]
+		s.fundFunder[k], s.fundYear[k], s.fundAmount[k] = f.f, f.y, f.amt
+		ff[f.a]++
+	}
+	for y := range years {
+		s.FundingYears = append(s.FundingYears, y)
+	}
+	sort.Ints(s.FundingYears)
+
+	s.grid = newGrid(s.Lat, s.Lon)
+	s.nbrCache = map[float64]*neighbours{}
+	s.needMemo = map[needKey]*needVec{}
+	s.cmpMemo = map[cmpKey]*profiles{}
+	s.neighbours(DefaultRadiusKm)
+	return s, nil
+}
+
+// AddIndicatorValueIfMissing sets a commune value when the indicator has none
+// for that commune in any year.
+func (b *Builder) AddIndicatorValueIfMissing(i int, indicator string, year int, value float64) {
+	s := b.s
+	if se := s.indicators[indicator]; se != nil {
+		for y := range se.years {
+			if !math.IsNaN(se.vals[y][i]) {
+				return
+			}
+		}
+	}
+	b.AddIndicatorValue(s.Code[i], indicator, year, value)
+}
+
+func prefix(count []int32) []int32 {
+	off := make([]int32, len(count))
+	var sum int32
+	for i := 0; i < len(count)-1; i++ {
+		off[i] = sum
+		sum += count[i]
+	}
+	off[len(count)-1] = sum
+	return off
+}
+
+func (s *Snapshot) actorIndex(id int64) int32 {
+	i := sort.Search(len(s.ActorID), func(k int) bool { return s.ActorID[k] >= id })
+	if i < len(s.ActorID) && s.ActorID[i] == id {
+		return int32(i)
+	}
+	return -1
+}
+
+func (s *Snapshot) actionIndex(id int64) int32 {
+	i := sort.Search(len(s.ActID), func(k int) bool { return s.ActID[k] >= id })
+	if i < len(s.ActID) && s.ActID[i] == id {
+		return int32(i)
+	}
+	return -1
+}
+
+// ActionIndex returns the index of an action id, -1 if unknown.
+func (s *Snapshot) ActionIndex(id int64) int { return int(s.actionIndex(id)) }
+
+func (s *Snapshot) String() string {
+	return fmt.Sprintf("snapshot v%d: %d communes, %d actions, %d actors", s.DataVersion, s.N, len(s.ActID), len(s.ActorID))
+}

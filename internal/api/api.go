@@ -142,6 +142,10 @@ func (s *Server) Patterns() []string {
 	return out
 }
 
+// Handler returns the handler and the pattern the mux dispatches r to
+// (the pattern is Prefix+"/" for unknown routes).
+func (s *Server) Handler(r *http.Request) (http.Handler, string) { return s.mux.Handler(r) }
+
 // OpenAPIDocument returns the generated OpenAPI document (JSON).
 func (s *Server) OpenAPIDocument() []byte { return s.spec }
 

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"maillage/internal/api"
+	"maillage/internal/demo"
+	"maillage/internal/domain"
+	"maillage/internal/server"
+)
+
+// DefaultAddr is where "maillage serve" listens by default: this machine only.
+const DefaultAddr = "127.0.0.1:8080"
+
+func init() {
+	register(&Command{
+		Name:    "serve",
+		Usage:   "serve [--addr HOST:PORT] [--demo] [--new-admin-token]",
+		Summary: "démarre l'interface web et l'API JSON",
+		Help: `Démarre Maillage : l'interface web à l'adresse affichée, l'API JSON sous /api/v1
+(description OpenAPI : /api/v1/openapi.json) et /healthz.
+
+Au premier démarrage, un jeton d'administration est créé et affiché une seule fois :
+les écritures par l'API le demandent (en-tête « Authorization: Bearer <jeton> »).
+Seule son empreinte (SHA-256) est conservée ; --new-admin-token en crée un nouveau
+et invalide l'ancien.
+
+--demo charge le territoire de démonstration si la base ne contient encore aucun territoire.
+
+Ctrl+C (ou SIGTERM) arrête le serveur proprement : les requêtes en cours se terminent.
+
+Exemples :
+  maillage serve --demo
+  maillage serve --addr 0.0.0.0:8080 --db postgres://maillage@localhost/maillage`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.String("addr", DefaultAddr, "adresse d'écoute HÔTE:PORT")
+			fs.Bool("demo", false, "charger le territoire de démonstration si la base est vide")
+			fs.Bool("new-admin-token", false, "créer un nouveau jeton d'administration (l'ancien cesse de fonctionner)")
+		},
+		Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
+			if len(args) > 0 {
+				return errUsage
+			}
+			return serve(ctx, env, serveOptions{
+				Addr:          fs.Lookup("addr").Value.String(),
+				Demo:          fs.Lookup("demo").Value.String() == "true",
+				NewAdminToken: fs.Lookup("new-admin-token").Value.String() == "true",
+			})
+		},
+	})
+}
+
+type serveOptions struct {
+	Addr          string
+	Demo          bool
+	NewAdminToken bool
+	// Grace is how long in-flight requests get at shutdown (0: 10 s).
+	Grace time.Duration
+}
+
+// serve runs the server until ctx ends.
+func serve(ctx context.Context, env *Env, o serveOptions) error {
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	st, err := env.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if o.Demo {
+		p, err := st.Territories(ctx, domain.TerritoryFilter{Limit: 1})
+		if err != nil {
+			return err
+		}
+		if p.Total == 0 {
+			fmt.Fprintln(env.Stdout, "Chargement du territoire de démonstration…")
+			if err := demo.Build(ctx, st); err != nil {
+				return fmt.Errorf("démonstration : %w", err)
+			}
+		}
+	}
+
+	var token string
+	if o.NewAdminToken {
+		token, err = api.NewAdminToken(ctx, st)
+	} else {
+		token, err = api.EnsureAdminToken(ctx, st)
+	}
+	if err != nil {
+		return err
+	}
+
+	h, err := server.New(ctx, st, server.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("impossible d'écouter sur %s : %w", o.Addr, err)
+	}
+	if token != "" {
+		fmt.Fprintf(env.Stdout, "Jeton d'administration (affiché une seule fois) : %s\n", token)
+		fmt.Fprintln(env.Stdout, "Conservez-le : les écritures par l'API le demandent (Authorization: Bearer <jeton>).")
+	}
+	fmt.Fprintf(env.Stdout, "Maillage est disponible sur http://%s\n", l.Addr())
+	grace := o.Grace
+	if grace == 0 {
+		grace = 10 * time.Second
+	}
+	if err := server.Serve(ctx, l, h, log, grace); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "Maillage s'est arrêté.")
+	return nil
+}

@@ -12,7 +12,8 @@ import (
 type LineError struct {
 	File   string // base name of the file
 	Sheet  string // XLSX sheet, empty for CSV and JSON
-	Line   int    // 1-based line (CSV), row (XLSX) or record number (JSON); 0 when not known
+	Line   int    // 1-based line (CSV) or row (XLSX); 0 when not known
+	Item   int    // 1-based element of a JSON array or GeoJSON collection, when Line is 0
 	Field  string // column or property; empty for a whole-line problem
 	Reason string
 }
@@ -25,6 +26,8 @@ func (e *LineError) Error() string {
 	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ", ligne %d", e.Line)
+	} else if e.Item > 0 {
+		fmt.Fprintf(&b, ", élément %d", e.Item)
 	}
 	if e.Field != "" {
 		fmt.Fprintf(&b, ", champ « %s »", e.Field)

@@ -1,21 +1,259 @@
-// Package web serves Maillage's server-rendered interface (DSFR).
+// Package web serves Maillage's server-rendered interface in the French
+// State design system (DSFR): home, territory portraits with maps and charts,
+// the actions directory and forms, the analysis page and public pages. Pages
+// are plain HTML that reads without JavaScript; static files (DSFR and ours)
+// are served by the binary itself under checksum-addressed URLs.
 package web
 
 import (
+	"bytes"
+	"context"
+	"html/template"
+	"io/fs"
+	"log/slog"
 	"net/http"
+	"strings"
+	"sync"
 
 	"maillage/internal/domain"
 )
 
-// Options configure the web interface.
-type Options struct{}
+// Options configure the web interface. The zero value is usable.
+type Options struct {
+	// DSFRDir is the dist folder of the @gouvfr/dsfr package, read at runtime
+	// when the DSFR was not embedded at build time. Empty: embedded copy,
+	// then $MAILLAGE_DSFR_DIR, then ./node_modules/@gouvfr/dsfr/dist.
+	DSFRDir string
+	// AllowAnonymousWrite lets visitors without an account create and edit
+	// actions (demo instance, tests) until accounts are wired in. When false,
+	// writes need a principal with role admin, caf_staff or partner_editor.
+	AllowAnonymousWrite bool
+	// Logger receives warnings (missing DSFR). Default: slog.Default().
+	Logger *slog.Logger
+}
+
+type handler struct {
+	s      domain.Store
+	opts   Options
+	log    *slog.Logger
+	assets *assets
+	pages  map[string]*template.Template
+	cache  *cache
+}
 
 // New returns the web interface handler, mounted at "/" by the server.
 func New(s domain.Store, opts Options) (http.Handler, error) {
+	h := &handler{s: s, opts: opts, log: opts.Logger, cache: newCache()}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	a, err := loadAssets(opts.DSFRDir, h.log)
+	if err != nil {
+		return nil, err
+	}
+	h.assets = a
+	if err := h.parseTemplates(); err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write([]byte(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Maillage</title></head><body><h1>Maillage</h1><p>L'interface arrive ; l'API est sous <a href="/api/v1/openapi.json">/api/v1</a>.</p></body></html>`))
-	})
-	return mux, nil
+	mux.HandleFunc("GET /static/{hash}/{path...}", a.serve)
+	mux.HandleFunc("GET /{$}", h.home)
+	mux.HandleFunc("GET /territoires", h.territories)
+	mux.HandleFunc("GET /territoires/{code}", h.portrait)
+	mux.HandleFunc("GET /actions", h.actions)
+	mux.HandleFunc("GET /actions/nouvelle", h.actionNew)
+	mux.HandleFunc("POST /actions/nouvelle", h.actionCreate)
+	mux.HandleFunc("GET /actions/{id}", h.action)
+	mux.HandleFunc("GET /actions/{id}/modifier", h.actionEdit)
+	mux.HandleFunc("POST /actions/{id}/modifier", h.actionUpdate)
+	mux.HandleFunc("GET /actions/export/{format}", h.actionsExport)
+	mux.HandleFunc("GET /analyse", h.analysis)
+	mux.HandleFunc("GET /analyse/explication", h.explanation)
+	mux.HandleFunc("GET /public", h.publicIndex)
+	mux.HandleFunc("GET /public/{code}", h.publicTerritory)
+	mux.HandleFunc("GET /diagnostics", h.static("diagnostics", "Diagnostics", "diagnostics"))
+	mux.HandleFunc("GET /conventions", h.static("conventions", "Conventions", "conventions"))
+	mux.HandleFunc("GET /administration", h.static("administration", "Administration", "administration"))
+	mux.HandleFunc("GET /accessibilite", h.static("accessibilite", "Déclaration d’accessibilité", ""))
+	mux.HandleFunc("GET /donnees", h.static("donnees", "Sources des données", ""))
+	mux.HandleFunc("GET /", h.notFound)
+	cop := http.NewCrossOriginProtection()
+	return cop.Handler(securityHeaders(mux)), nil
 }
+
+// securityHeaders sets the CSP (no inline scripts or styles) and friends on
+// every response of the interface.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// menuItem is an entry of the main navigation.
+type menuItem struct {
+	Label, Href, Key string
+	Current          bool
+}
+
+var menu = []menuItem{
+	{"Accueil", "/", "accueil", false},
+	{"Territoires", "/territoires", "territoires", false},
+	{"Actions", "/actions", "actions", false},
+	{"Analyse", "/analyse", "analyse", false},
+	{"Diagnostics", "/diagnostics", "diagnostics", false},
+	{"Conventions", "/conventions", "conventions", false},
+	{"Administration", "/administration", "administration", false},
+}
+
+type crumb struct{ Label, Href string }
+
+// page is what every template gets.
+type page struct {
+	Title     string
+	Section   string
+	Crumbs    []crumb
+	Menu      []menuItem
+	Principal *domain.Principal
+	Assets    *assets
+	Flash     string
+	Data      any
+}
+
+func (h *handler) parseTemplates() error {
+	funcs := template.FuncMap{
+		"asset":  h.assets.URL,
+		"num":    formatNum,
+		"numd":   formatNumDec,
+		"numi":   func(n int) string { return formatNumDec(float64(n), 0) },
+		"svg":    func(b []byte) template.HTML { return template.HTML(b) },
+		"join":   strings.Join,
+		"add":    func(a, b int) int { return a + b },
+		"eq64":   func(a, b int64) bool { return a == b },
+		"hasStr": hasStr,
+		"dict":   dict,
+		"deref":  func(p *float64) float64 { if p == nil { return 0 }; return *p },
+	}
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(embedded, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return err
+	}
+	entries, err := fs.Glob(embedded, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	h.pages = map[string]*template.Template{}
+	for _, e := range entries {
+		name := strings.TrimSuffix(strings.TrimPrefix(e, "templates/"), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(embedded, e)
+		if err != nil {
+			return err
+		}
+		h.pages[name] = t
+	}
+	return nil
+}
+
+func dict(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+func hasStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// render writes a full page with the layout.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t := h.pages[name]
+	if t == nil {
+		h.fail(w, r, domain.Errorf(domain.EINTERNAL, "gabarit inconnu %q", name))
+		return
+	}
+	p.Assets = h.assets
+	p.Principal = domain.PrincipalFrom(r.Context())
+	p.Menu = make([]menuItem, len(menu))
+	copy(p.Menu, menu)
+	for i := range p.Menu {
+		p.Menu[i].Current = p.Menu[i].Key == p.Section
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
+		h.log.Error("rendu de page", "page", name, "err", err)
+		http.Error(w, "Erreur interne lors de l'affichage de la page.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// fail shows a domain error as a page with the matching status.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	title := "Erreur"
+	switch domain.ErrorCode(err) {
+	case domain.ENOTFOUND:
+		status, title = http.StatusNotFound, "Page introuvable"
+	case domain.EINVALID:
+		status, title = http.StatusBadRequest, "Demande invalide"
+	case domain.EFORBIDDEN, domain.EUNAUTHORIZED:
+		status, title = http.StatusForbidden, "Accès refusé"
+	case domain.ECONFLICT:
+		status, title = http.StatusConflict, "Conflit"
+	default:
+		h.log.Error("erreur de page", "path", r.URL.Path, "err", err)
+	}
+	h.render(w, r, status, "error", page{Title: title, Crumbs: []crumb{{"Accueil", "/"}, {title, ""}},
+		Data: map[string]string{"Title": title, "Message": domain.ErrorMessage(err)}})
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.fail(w, r, domain.NotFound("Page", r.URL.Path))
+}
+
+func (h *handler) static(name, title, section string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h.render(w, r, http.StatusOK, name, page{Title: title, Section: section,
+			Crumbs: []crumb{{"Accueil", "/"}, {title, ""}}})
+	}
+}
+
+// canWrite reports whether the request may create or edit actions.
+func (h *handler) canWrite(ctx context.Context) bool {
+	if h.opts.AllowAnonymousWrite {
+		return true
+	}
+	p := domain.PrincipalFrom(ctx)
+	if p == nil {
+		return false
+	}
+	switch p.Role {
+	case domain.RoleAdmin, domain.RoleCAFStaff, domain.RolePartnerEditor:
+		return true
+	}
+	return false
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+type sbuf = bytes.Buffer
+
+func getBuf() *sbuf  { b := bufPool.Get().(*sbuf); b.Reset(); return b }
+func putBuf(b *sbuf) { bufPool.Put(b) }

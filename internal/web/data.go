@@ -1,0 +1,225 @@
+package web
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strconv"
+	"sync"
+
+	"maillage/internal/domain"
+	"maillage/internal/web/mapsvg"
+)
+
+// cache keeps what is costly to rebuild (projected outlines, aggregated
+// indicator values) until the data version moves.
+type cache struct {
+	mu       sync.Mutex
+	version  int64
+	basemaps map[string]*mapsvg.Basemap
+	tdata    map[string]*territoryData
+}
+
+func newCache() *cache {
+	return &cache{basemaps: map[string]*mapsvg.Basemap{}, tdata: map[string]*territoryData{}}
+}
+
+const cacheMax = 512
+
+func (h *handler) sync(ctx context.Context) {
+	v, err := h.s.DataVersion(ctx)
+	if err != nil {
+		return
+	}
+	h.cache.mu.Lock()
+	if v != h.cache.version {
+		h.cache.version = v
+		h.cache.basemaps = map[string]*mapsvg.Basemap{}
+		h.cache.tdata = map[string]*territoryData{}
+	}
+	h.cache.mu.Unlock()
+}
+
+// territoryData holds a territory's indicator values: per commune and
+// aggregated over its communes.
+type territoryData struct {
+	T        *domain.Territory
+	Communes []domain.Territory // its communes, by name
+	// ByCommune[indicator][year][commune]
+	ByCommune map[string]map[int]map[string]float64
+	// Agg[indicator][year]: sum for counts, population-weighted mean for rates
+	Agg map[string]map[int]float64
+}
+
+// isRate reports whether an indicator is a rate (averaged, not summed).
+func isRate(ind *domain.Indicator) bool {
+	if ind == nil {
+		return false
+	}
+	switch ind.Unit {
+	case "%", "pourcent", "taux", "‰", "pour 1000", "ratio", "€", "euros", "indice":
+		return true
+	}
+	return false
+}
+
+// loadTerritory reads (or takes from the cache) the data of a territory.
+func (h *handler) loadTerritory(ctx context.Context, code string, inds map[string]*domain.Indicator) (*territoryData, error) {
+	h.cache.mu.Lock()
+	td := h.cache.tdata[code]
+	h.cache.mu.Unlock()
+	if td != nil {
+		return td, nil
+	}
+	t, err := h.s.Territory(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	td = &territoryData{T: t, ByCommune: map[string]map[int]map[string]float64{}, Agg: map[string]map[int]float64{}}
+	if t.Type == domain.TypeCommune || t.Type == domain.TypeArrondissement {
+		td.Communes = []domain.Territory{*t}
+	} else {
+		pg, err := h.s.Territories(ctx, domain.TerritoryFilter{Within: t.Code, Type: domain.TypeCommune})
+		if err != nil {
+			return nil, err
+		}
+		td.Communes = pg.Items
+		sort.Slice(td.Communes, func(i, j int) bool { return td.Communes[i].Name < td.Communes[j].Name })
+	}
+	const pageSize = 20000
+	for off := 0; ; off += pageSize {
+		pg, err := h.s.IndicatorValues(ctx, domain.IndicatorValueFilter{Territory: t.Code, Offset: off, Limit: pageSize})
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range pg.Items {
+			byYear := td.ByCommune[v.Indicator]
+			if byYear == nil {
+				byYear = map[int]map[string]float64{}
+				td.ByCommune[v.Indicator] = byYear
+			}
+			m := byYear[v.Year]
+			if m == nil {
+				m = map[string]float64{}
+				byYear[v.Year] = m
+			}
+			m[v.Territory] = v.Value
+		}
+		if len(pg.Items) < pageSize || off+pageSize >= pg.Total {
+			break
+		}
+	}
+	pop := td.ByCommune[domain.IndicatorPopulation]
+	for code, byYear := range td.ByCommune {
+		agg := map[int]float64{}
+		rate := isRate(inds[code])
+		for y, m := range byYear {
+			if rate {
+				var sw, s float64
+				pm := nearestYear(pop, y)
+				for c, v := range m {
+					w := 1.0
+					if pm != nil {
+						if p, ok := pm[c]; ok {
+							w = p
+						}
+					}
+					sw += w
+					s += w * v
+				}
+				if sw > 0 {
+					agg[y] = s / sw
+				}
+			} else {
+				s := 0.0
+				for _, v := range m {
+					s += v
+				}
+				agg[y] = s
+			}
+		}
+		td.Agg[code] = agg
+	}
+	h.cache.mu.Lock()
+	if len(h.cache.tdata) >= cacheMax {
+		h.cache.tdata = map[string]*territoryData{}
+	}
+	h.cache.tdata[code] = td
+	h.cache.mu.Unlock()
+	return td, nil
+}
+
+func nearestYear(byYear map[int]map[string]float64, y int) map[string]float64 {
+	if m, ok := byYear[y]; ok {
+		return m
+	}
+	best, bestD := -1, math.MaxInt
+	for yy := range byYear {
+		d := yy - y
+		if d < 0 {
+			d = -d
+		}
+		if d < bestD || (d == bestD && yy > best) {
+			best, bestD = yy, d
+		}
+	}
+	return byYear[best]
+}
+
+// years returns the sorted years of a map.
+func years[V any](m map[int]V) []int {
+	ys := make([]int, 0, len(m))
+	for y := range m {
+		ys = append(ys, y)
+	}
+	sort.Ints(ys)
+	return ys
+}
+
+// basemap returns the projected communes of a territory (cached).
+func (h *handler) basemap(ctx context.Context, td *territoryData, width int) *mapsvg.Basemap {
+	key := td.T.Code + "/" + strconv.Itoa(width)
+	h.cache.mu.Lock()
+	bm := h.cache.basemaps[key]
+	h.cache.mu.Unlock()
+	if bm != nil {
+		return bm
+	}
+	feats := make([]mapsvg.Feature, 0, len(td.Communes))
+	for _, c := range td.Communes {
+		b, err := h.s.TerritoryGeometry(ctx, c.Code)
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		g, err := mapsvg.ParseGeometry(b)
+		if err != nil || g == nil {
+			continue
+		}
+		feats = append(feats, mapsvg.Feature{Code: c.Code, Name: c.Name, Geometry: g})
+	}
+	bm = mapsvg.NewBasemap(feats, width, 0.6)
+	h.cache.mu.Lock()
+	if len(h.cache.basemaps) >= cacheMax {
+		h.cache.basemaps = map[string]*mapsvg.Basemap{}
+	}
+	h.cache.basemaps[key] = bm
+	h.cache.mu.Unlock()
+	return bm
+}
+
+func formatNum(v float64) string { return mapsvg.FormatNumber(v, mapsvg.Decimals(v)) }
+
+func formatNumDec(v float64, d int) string { return mapsvg.FormatNumber(v, d) }
+
+// indicatorIndex maps indicator codes to their catalogue entries.
+func (h *handler) indicatorIndex(ctx context.Context) ([]domain.Indicator, map[string]*domain.Indicator, error) {
+	inds, err := h.s.Indicators(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := make(map[string]*domain.Indicator, len(inds))
+	for i := range inds {
+		m[inds[i].Code] = &inds[i]
+	}
+	return inds, m, nil
+}

@@ -66,7 +66,7 @@ func New(s domain.Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /actions/{id}", h.action)
 	mux.HandleFunc("GET /actions/{id}/modifier", h.actionEdit)
 	mux.HandleFunc("POST /actions/{id}/modifier", h.actionUpdate)
-	mux.HandleFunc("GET /actions/export/{format}", h.actionsExport)
+	mux.HandleFunc("GET /exports/actions/{format}", h.actionsExport)
 	mux.HandleFunc("GET /analyse", h.analysis)
 	mux.HandleFunc("GET /analyse/explication", h.explanation)
 	mux.HandleFunc("GET /public", h.publicIndex)
@@ -135,7 +135,12 @@ func (h *handler) parseTemplates() error {
 		"eq64":   func(a, b int64) bool { return a == b },
 		"hasStr": hasStr,
 		"dict":   dict,
-		"deref":  func(p *float64) float64 { if p == nil { return 0 }; return *p },
+		"deref": func(p *float64) float64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(embedded, "templates/layout.html", "templates/partials.html")
 	if err != nil {

@@ -10,8 +10,8 @@ import (
 // (originLat, originLon), converted to WGS84 by an equirectangular projection
 // (exact enough over 100 km for maps and distances).
 const (
-	originLat = 46.62
-	originLon = 2.86
+	originLat   = 46.62
+	originLon   = 2.86
 	kmPerDegLat = 110.57
 )
 

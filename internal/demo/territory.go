@@ -38,13 +38,13 @@ const (
 // Commune is a demo commune with its place on the local plane.
 type Commune struct {
 	domain.Territory
-	pos    pt
-	cell   []pt
-	rank   int     // population rank, 1 = largest
-	urban  float64 // 0 (deep rural) … 1 (town centre)
-	growth float64 // yearly population change
+	pos     pt
+	cell    []pt
+	rank    int     // population rank, 1 = largest
+	urban   float64 // 0 (deep rural) … 1 (town centre)
+	growth  float64 // yearly population change
 	basePop float64 // population of the last year
-	Corner bool    // in the rural corner left without family services
+	Corner  bool    // in the rural corner left without family services
 }
 
 // EPCI is a demo intercommunalité.

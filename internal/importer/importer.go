@@ -131,6 +131,8 @@ type Report struct {
 	Unchanged int
 	Skipped   int
 	Warnings  []string
+	// Notes are informative lines (what was computed, kept...).
+	Notes []string
 	// Kinds details the figures per kind of record.
 	Kinds []*Counts
 	// Rejects lists the first rejected lines (SkipInvalid), for previews.
@@ -155,6 +157,10 @@ func (r *Report) kind(name string) *Counts {
 
 func (r *Report) warnf(format string, args ...any) {
 	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+func (r *Report) notef(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
 }
 
 func (r *Report) total() {

@@ -14,6 +14,13 @@ type places struct {
 	types   map[string]domain.TerritoryType
 	aliases map[string]domain.Alias
 	names   map[string]string
+	latlon  map[string][2]float64
+}
+
+// centroid returns the stored centroid of a territory.
+func (p *places) centroid(code string) (lat, lon float64, ok bool) {
+	c, ok := p.latlon[code]
+	return c[0], c[1], ok
 }
 
 func loadPlaces(ctx context.Context, s domain.Store) (*places, error) {
@@ -25,10 +32,14 @@ func loadPlaces(ctx context.Context, s domain.Store) (*places, error) {
 		types:   make(map[string]domain.TerritoryType, len(page.Items)),
 		names:   make(map[string]string, len(page.Items)),
 		aliases: map[string]domain.Alias{},
+		latlon:  map[string][2]float64{},
 	}
 	for _, t := range page.Items {
 		p.types[t.Code] = t.Type
 		p.names[t.Code] = t.Name
+		if t.Lat != nil && t.Lon != nil {
+			p.latlon[t.Code] = [2]float64{*t.Lat, *t.Lon}
+		}
 	}
 	as, err := s.Aliases(ctx)
 	if err != nil {

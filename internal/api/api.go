@@ -45,6 +45,9 @@ type Options struct {
 	// Exporter writes exports (GET /api/v1/exports/{kind}); nil means the
 	// internal/export package.
 	Exporter Exporter
+	// Routes are more routes for the table (the accounts routes of
+	// internal/auth/authhttp), described in the OpenAPI document like the others.
+	Routes []*Route
 }
 
 // Server is the JSON API: an http.Handler built from its route table.
@@ -85,6 +88,9 @@ func New(store domain.Store, opts Options) (*Server, error) {
 	s.referentialRoutes()
 	s.exportRoutes()
 	s.registerAnalysisRoutes()
+	for _, rt := range opts.Routes {
+		s.add(rt)
+	}
 	s.add(&Route{
 		Method: "GET", Path: "/openapi.json", Tag: "meta", Kind: "meta", OperationID: "getOpenAPI",
 		Summary:  "Document OpenAPI 3.1 de cette API",

@@ -1,0 +1,11 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"maillage/internal/store/storetest"
+)
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, storetest.OpenPostgres)
+}

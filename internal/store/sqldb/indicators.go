@@ -1,0 +1,261 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"iter"
+	"sort"
+	"strings"
+
+	"maillage/internal/domain"
+)
+
+func scanIndicator(sc interface{ Scan(...any) error }) (domain.Indicator, error) {
+	var ind domain.Indicator
+	var publics, vis string
+	err := sc.Scan(&ind.Code, &ind.Label, &ind.Unit, &ind.Source, &ind.Definition, &publics,
+		&ind.OwnerOrg, &vis, Time{&ind.CreatedAt}, Time{&ind.UpdatedAt}, &ind.Version)
+	ind.Publics = SplitList(publics)
+	ind.Visibility = domain.Visibility(vis)
+	return ind, err
+}
+
+// Indicator returns a catalogue entry.
+func (s *DB) Indicator(ctx context.Context, code string) (*domain.Indicator, error) {
+	ind, err := scanIndicator(s.R.QueryRowContext(ctx, s.D.Q(qIndicator), code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.NotFound("Indicateur", code)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ind, nil
+}
+
+// Indicators returns the catalogue ordered by code.
+func (s *DB) Indicators(ctx context.Context) ([]domain.Indicator, error) {
+	rows, err := s.R.QueryContext(ctx, s.D.Q(qIndicators))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []domain.Indicator{}
+	for rows.Next() {
+		ind, err := scanIndicator(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ind)
+	}
+	return out, rows.Err()
+}
+
+// CreateIndicator adds a catalogue entry.
+func (s *DB) CreateIndicator(ctx context.Context, ind *domain.Indicator) error {
+	return s.Write(ctx, func(tx *sql.Tx) error {
+		ref, err := LoadReferentials(ctx, tx, s.D)
+		if err != nil {
+			return err
+		}
+		if err := ind.Validate(ref); err != nil {
+			return err
+		}
+		now := s.Now().UTC()
+		_, err = tx.ExecContext(ctx, s.D.Q(qCreateIndicator), ind.Code, ind.Label, ind.Unit, ind.Source, ind.Definition,
+			JoinList(ind.Publics), ind.OwnerOrg, string(ind.Visibility), s.D.TimeArg(now), s.D.TimeArg(now))
+		if IsUnique(err) {
+			return domain.Errorf(domain.ECONFLICT, "L'indicateur %s existe déjà", ind.Code)
+		}
+		if err != nil {
+			return err
+		}
+		ind.CreatedAt, ind.UpdatedAt, ind.Version = now, now, 1
+		return nil
+	})
+}
+
+// UpdateIndicator updates a catalogue entry carrying the version it read.
+func (s *DB) UpdateIndicator(ctx context.Context, ind *domain.Indicator) error {
+	return s.Write(ctx, func(tx *sql.Tx) error {
+		ref, err := LoadReferentials(ctx, tx, s.D)
+		if err != nil {
+			return err
+		}
+		if err := ind.Validate(ref); err != nil {
+			return err
+		}
+		now := s.Now().UTC()
+		res, err := tx.ExecContext(ctx, s.D.Q(qUpdateIndicator), ind.Label, ind.Unit, ind.Source, ind.Definition, JoinList(ind.Publics),
+			ind.OwnerOrg, string(ind.Visibility), s.D.TimeArg(now), ind.Code, ind.Version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var v int64
+			err := tx.QueryRowContext(ctx, s.D.Q(`SELECT version FROM indicators WHERE code = ?`), ind.Code).Scan(&v)
+			if errors.Is(err, sql.ErrNoRows) {
+				return domain.NotFound("Indicateur", ind.Code)
+			}
+			return domain.Conflict("L'indicateur", ind.Code)
+		}
+		ind.UpdatedAt = now
+		ind.Version++
+		return nil
+	})
+}
+
+// DeleteIndicator deletes a catalogue entry and its values.
+func (s *DB) DeleteIndicator(ctx context.Context, code string) error {
+	return s.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.D.Q(qDeleteIndicator), code)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.NotFound("Indicateur", code)
+		}
+		if _, err := tx.ExecContext(ctx, s.D.Q(qDeleteIndicatorValues), code); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.D.Q(qDeleteIndicatorYears), code)
+		return err
+	})
+}
+
+// IndicatorValues lists values ordered by indicator, year, territory. A
+// territory filter selects that territory and, for a group, its communes.
+func (s *DB) IndicatorValues(ctx context.Context, f domain.IndicatorValueFilter) (domain.Page[domain.IndicatorValue], error) {
+	page := domain.Page[domain.IndicatorValue]{Items: []domain.IndicatorValue{}, Offset: f.Offset, Limit: f.Limit}
+	var where []string
+	var args []any
+	if f.Indicator != "" {
+		where = append(where, "y.indicator = ?")
+		args = append(args, f.Indicator)
+	}
+	if f.Year != 0 {
+		where = append(where, "y.year = ?")
+		args = append(args, f.Year)
+	}
+	if f.Territory != "" {
+		cur, typ, err := resolveCode(ctx, s.R, s.D, f.Territory)
+		if err != nil {
+			return page, err
+		}
+		if cur == "" {
+			return page, domain.NotFound("Territoire", f.Territory)
+		}
+		if isGroup(typ) {
+			where = append(where, "v.territory IN (SELECT ? UNION ALL "+communesSQL(typ)+")")
+			args = append(args, cur, cur)
+		} else {
+			where = append(where, "v.territory = ?")
+			args = append(args, cur)
+		}
+	}
+	from := " FROM indicator_years y JOIN indicator_values v ON v.indicator = y.indicator AND v.year = y.year"
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	if err := s.R.QueryRowContext(ctx, s.D.Q("SELECT count(*)"+from+cond), args...).Scan(&page.Total); err != nil {
+		return page, err
+	}
+	q := "SELECT v.territory, v.indicator, v.year, v.value" + from + cond + " ORDER BY v.indicator, v.year, v.territory" + limitClause(f.Offset, f.Limit)
+	rows, err := s.R.QueryContext(ctx, s.D.Q(q), args...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v domain.IndicatorValue
+		if err := rows.Scan(&v.Territory, &v.Indicator, &v.Year, &v.Value); err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, v)
+	}
+	return page, rows.Err()
+}
+
+// PutIndicatorValues validates and upserts values in one transaction.
+// Alias territory codes resolve to their current commune.
+func (s *DB) PutIndicatorValues(ctx context.Context, values []domain.IndicatorValue) error {
+	return s.Write(ctx, func(tx *sql.Tx) error {
+		chk := NewChecker(tx, s.D)
+		years := map[indYear]bool{}
+		for i := range values {
+			v := values[i]
+			if err := chk.IndicatorValue(ctx, &v); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, s.D.Q(qUpsertIndicatorValue), v.Indicator, v.Year, v.Territory, v.Value); err != nil {
+				return err
+			}
+			years[indYear{v.Indicator, v.Year}] = true
+		}
+		return putIndicatorYears(ctx, tx, s.D, years)
+	})
+}
+
+type indYear struct {
+	ind  string
+	year int
+}
+
+func putIndicatorYears(ctx context.Context, tx Queryer, d *Dialect, years map[indYear]bool) error {
+	keys := make([]indYear, 0, len(years))
+	for k := range years {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].ind != keys[j].ind {
+			return keys[i].ind < keys[j].ind
+		}
+		return keys[i].year < keys[j].year
+	})
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, d.Q(qUpsertIndicatorYear), k.ind, k.year); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteIndicatorValue deletes one value.
+func (s *DB) DeleteIndicatorValue(ctx context.Context, territory, indicator string, year int) error {
+	return s.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.D.Q(qDeleteIndicatorValue), indicator, year, territory)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.NotFound("Valeur d'indicateur", indicator+"/"+territory)
+		}
+		return nil
+	})
+}
+
+// AllIndicatorValues streams every value in key order.
+func (s *DB) AllIndicatorValues(ctx context.Context) iter.Seq2[domain.IndicatorValue, error] {
+	return func(yield func(domain.IndicatorValue, error) bool) {
+		rows, err := s.R.QueryContext(ctx, s.D.Q(qAllIndicatorValues))
+		if err != nil {
+			yield(domain.IndicatorValue{}, err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v domain.IndicatorValue
+			if err := rows.Scan(&v.Territory, &v.Indicator, &v.Year, &v.Value); err != nil {
+				yield(v, err)
+				return
+			}
+			if !yield(v, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(domain.IndicatorValue{}, err)
+		}
+	}
+}

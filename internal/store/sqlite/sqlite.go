@@ -1,0 +1,191 @@
+// Package sqlite is Maillage's storage on an embedded SQLite file
+// (modernc.org/sqlite, pure Go): WAL, foreign keys, one writer connection
+// and a separate read pool, as PocketBase does.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+
+	"maillage/internal/domain"
+	"maillage/internal/store/migrations"
+	"maillage/internal/store/sqldb"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store is the SQLite domain.Store.
+type Store struct {
+	*sqldb.DB
+}
+
+var _ domain.Store = (*Store)(nil)
+
+// pragmas apply to every connection. busy_timeout covers the rare case of
+// another process (a second maillage, the sqlite3 CLI) holding the lock;
+// inside one process writers queue on the single writer connection.
+var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"}
+
+func dsn(path string, extra ...string) string {
+	p := path
+	if !strings.HasPrefix(p, "file:") {
+		p = "file:" + (&url.URL{Path: path}).EscapedPath()
+	}
+	q := url.Values{}
+	for _, pr := range pragmas {
+		q.Add("_pragma", pr)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Add(extra[i], extra[i+1])
+	}
+	sep := "?"
+	if strings.Contains(p, "?") {
+		sep = "&"
+	}
+	return p + sep + q.Encode()
+}
+
+// Open opens (creating if needed) the SQLite database at path, migrates it
+// and seeds it.
+func Open(ctx context.Context, path string) (*Store, error) {
+	w, err := sql.Open("sqlite", dsn(path, "_txlock", "immediate"))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("ouverture de la base SQLite %s : %w", path, err)
+	}
+	if err := sqldb.Migrate(ctx, w, sqldb.SQLite, migrations.FS, "sqlite"); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := sqldb.Seed(ctx, w, sqldb.SQLite); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn(path, "_pragma", "query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	return &Store{DB: sqldb.New(w, r, sqldb.SQLite)}, nil
+}
+
+// Bulk opens a bulk-load transaction (BEGIN IMMEDIATE on the writer).
+func (s *Store) Bulk(ctx context.Context) (domain.BulkTx, error) {
+	b, err := sqldb.BeginBulk(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	// A big page cache keeps the b-trees being appended to in memory during
+	// a national import (pages are only allocated when touched).
+	if _, err := b.Tx.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+		b.Rollback()
+		return nil, err
+	}
+	l := &loader{tx: b.Tx, stmts: map[string]*sql.Stmt{}}
+	b.L = l
+	next := map[string]int64{}
+	b.Alloc = func(ctx context.Context, table string, n int) ([]int64, error) {
+		if _, ok := next[table]; !ok {
+			var m int64
+			if err := b.Tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM "+table).Scan(&m); err != nil {
+				return nil, err
+			}
+			next[table] = m + 1
+		}
+		ids := make([]int64, n)
+		for i := range ids {
+			ids[i] = next[table]
+			next[table]++
+		}
+		return ids, nil
+	}
+	return &bulk{Bulk: b}, nil
+}
+
+// bulk restores the default page cache when the transaction ends.
+type bulk struct{ *sqldb.Bulk }
+
+func (b *bulk) Commit() error {
+	b.Tx.Exec("PRAGMA cache_size = -2000")
+	return b.Bulk.Commit()
+}
+
+func (b *bulk) Rollback() error {
+	b.Tx.Exec("PRAGMA cache_size = -2000")
+	return b.Bulk.Rollback()
+}
+
+// loader writes rows with prepared multi-row INSERT statements.
+type loader struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+// rowsPerStatement balances statement length (parse and bind cost) against
+// the number of statement executions.
+func rowsPerStatement(cols int) int { return max(1, min(256, 8192/cols)) }
+
+func (l *loader) Load(ctx context.Context, sp *sqldb.Spec, args []any) error {
+	k := len(sp.Cols)
+	n := len(args) / k
+	per := rowsPerStatement(k)
+	head := "INSERT INTO " + sp.Table + " (" + strings.Join(sp.Cols, ", ") + ") VALUES "
+	tail := ""
+	if sp.Conflict != "" {
+		tail = " " + sp.Conflict
+	}
+	for i := 0; i < n; {
+		rows := min(per, n-i)
+		q := head + sqldb.Rows(rows, k) + tail
+		part := args[i*k : (i+rows)*k]
+		if rows == per {
+			st, ok := l.stmts[q]
+			if !ok {
+				var err error
+				if st, err = l.tx.PrepareContext(ctx, q); err != nil {
+					return err
+				}
+				l.stmts[q] = st
+			}
+			if _, err := st.ExecContext(ctx, part...); err != nil {
+				return loadErr(sp, err)
+			}
+		} else if _, err := l.tx.ExecContext(ctx, q, part...); err != nil {
+			return loadErr(sp, err)
+		}
+		i += rows
+	}
+	return nil
+}
+
+func loadErr(sp *sqldb.Spec, err error) error {
+	if sqldb.IsForeignKey(err) {
+		return domain.Errorf(domain.EINVALID, "Référence inconnue dans %s : %v", sp.Table, err)
+	}
+	if sqldb.IsUnique(err) {
+		return domain.Errorf(domain.ECONFLICT, "Doublon dans %s : %v", sp.Table, err)
+	}
+	return err
+}
+
+func (l *loader) Close() error {
+	for q, st := range l.stmts {
+		st.Close()
+		delete(l.stmts, q)
+	}
+	return nil
+}

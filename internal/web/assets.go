@@ -30,7 +30,7 @@ var embedded embed.FS
 type assets struct {
 	fs      fs.FS // root holding "app/" and "dsfr/"
 	hash    string
-	hasDSFR bool
+	HasDSFR bool
 	origin  string // where the DSFR comes from, for logs and docs
 }
 
@@ -58,17 +58,17 @@ func loadAssets(dsfrDir string, log *slog.Logger) (*assets, error) {
 	a := &assets{}
 	u := unionFS{static}
 	if _, err := fs.Stat(static, "dsfr/dsfr.min.css"); err == nil && dsfrDir == "" {
-		a.hasDSFR, a.origin = true, "intégré au binaire"
+		a.HasDSFR, a.origin = true, "intégré au binaire"
 	} else {
 		for _, d := range dsfrDirs(dsfrDir) {
 			if _, err := os.Stat(filepath.Join(d, "dsfr.min.css")); err == nil {
 				u = unionFS{prefixFS{"dsfr/", os.DirFS(d)}, static}
-				a.hasDSFR, a.origin = true, d
+				a.HasDSFR, a.origin = true, d
 				break
 			}
 		}
 	}
-	if !a.hasDSFR {
+	if !a.HasDSFR {
 		log.Warn("Système de design de l'État (DSFR) introuvable : l'interface s'affichera sans sa mise en forme. " +
 			"Lancez « npm ci » à la racine du dépôt puis reconstruisez (go build) ou relancez depuis la racine du dépôt, " +
 			"ou indiquez le dossier dist du paquet @gouvfr/dsfr dans MAILLAGE_DSFR_DIR.")

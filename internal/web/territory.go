@@ -239,10 +239,16 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 				if math.Abs(diff) >= 2 {
 					kf.Evolution += "s"
 				}
+				if math.Round(diff*10) == 0 {
+					kf.Evolution = "stable"
+				}
 				kf.EvolClass = evolClass(diff)
 			} else if pv != 0 {
 				pct := (v - pv) / pv * 100
 				kf.Evolution = signed(pct, 1) + " %"
+				if math.Round(pct*10) == 0 {
+					kf.Evolution = "stable"
+				}
 				kf.EvolClass = evolClass(pct)
 			}
 		}
@@ -409,6 +415,8 @@ func maxAbs(m map[string]float64) float64 {
 }
 
 func signed(v float64, dec int) string {
+	p := math.Pow(10, float64(dec))
+	v = math.Round(v*p) / p
 	s := mapsvg.FormatNumber(v, dec)
 	if v > 0 {
 		return "+" + s
@@ -417,6 +425,7 @@ func signed(v float64, dec int) string {
 }
 
 func evolClass(v float64) string {
+	v = math.Round(v*10) / 10
 	switch {
 	case v > 0:
 		return "evolution-hausse"

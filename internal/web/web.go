@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"maillage/internal/analysis"
 	"maillage/internal/domain"
 )
 
@@ -30,6 +31,9 @@ type Options struct {
 	AllowAnonymousWrite bool
 	// Logger receives warnings (missing DSFR). Default: slog.Default().
 	Logger *slog.Logger
+	// Analysis is the analysis engine shared with the API; nil: the web
+	// interface loads its own on the first analysis page.
+	Analysis *analysis.Engine
 }
 
 type handler struct {
@@ -39,6 +43,7 @@ type handler struct {
 	assets *assets
 	pages  map[string]*template.Template
 	cache  *cache
+	engineState
 }
 
 // New returns the web interface handler, mounted at "/" by the server.
@@ -125,16 +130,18 @@ type page struct {
 
 func (h *handler) parseTemplates() error {
 	funcs := template.FuncMap{
-		"asset":  h.assets.URL,
-		"num":    formatNum,
-		"numd":   formatNumDec,
-		"numi":   func(n int) string { return formatNumDec(float64(n), 0) },
-		"svg":    func(b []byte) template.HTML { return template.HTML(b) },
-		"join":   strings.Join,
-		"add":    func(a, b int) int { return a + b },
-		"eq64":   func(a, b int64) bool { return a == b },
-		"hasStr": hasStr,
-		"dict":   dict,
+		"asset":   h.assets.URL,
+		"num":     formatNum,
+		"numd":    formatNumDec,
+		"numi":    func(n int) string { return formatNumDec(float64(n), 0) },
+		"svg":     func(b []byte) template.HTML { return template.HTML(b) },
+		"join":    strings.Join,
+		"add":     func(a, b int) int { return a + b },
+		"eq64":    func(a, b int64) bool { return a == b },
+		"hasStr":  hasStr,
+		"dict":    dict,
+		"mul100":  func(v float64) float64 { return v * 100 },
+		"mul1000": func(v float64) float64 { return v * 1000 },
 		"deref": func(p *float64) float64 {
 			if p == nil {
 				return 0

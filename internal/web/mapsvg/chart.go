@@ -121,7 +121,7 @@ func LineChart(c Chart, series []Series) []byte {
 	if c.Width == 0 {
 		c.Width = 640
 	}
-	const top, left, right, bottom = 34, 64, 16, 40
+	const top, left, right, bottom = 52, 64, 16, 40
 	legendH := 18 * len(series)
 	plotH := 200
 	h := top + plotH + bottom + legendH
@@ -186,7 +186,7 @@ func LineChart(c Chart, series []Series) []byte {
 	}
 	buf.WriteString(`<line x1="` + strconv.Itoa(left) + `" x2="` + strconv.Itoa(c.Width-right) + `" y1="` + strconv.Itoa(top+plotH) + `" y2="` + strconv.Itoa(top+plotH) + `" stroke="#161616"/>`)
 	if c.Unit != "" {
-		buf.WriteString(`<text x="4" y="` + strconv.Itoa(top-6) + `">`)
+		buf.WriteString(`<text x="4" y="` + strconv.Itoa(top-16) + `">`)
 		escape(&buf, c.Unit)
 		buf.WriteString(`</text>`)
 	}

@@ -42,9 +42,6 @@ type Options struct {
 	Authorize func(r *http.Request, p *domain.Principal, rt *Route) error
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// Exporter writes exports (GET /api/v1/exports/{kind}); nil means the
-	// internal/export package.
-	Exporter Exporter
 	// Routes are more routes for the table (the accounts routes of
 	// internal/auth/authhttp), described in the OpenAPI document like the others.
 	Routes []*Route
@@ -73,9 +70,6 @@ func New(store domain.Store, opts Options) (*Server, error) {
 	}
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if opts.Exporter == nil {
-		opts.Exporter = defaultExporter{}
 	}
 	s := &Server{store: store, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
 

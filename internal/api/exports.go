@@ -1,32 +1,17 @@
 package api
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 
 	"maillage/internal/domain"
+	"maillage/internal/export"
 )
 
-// Exporter writes an export of the data.
-type Exporter interface {
-	// Export writes the kind (actions, actors, fundings, indicators,
-	// territories) in the format (csv, xlsx, json, geojson) to w.
-	Export(ctx context.Context, s domain.Store, kind, format string, w io.Writer) error
-}
-
-var (
-	exportKinds   = []string{"actions", "actors", "fundings", "indicators", "territories"}
-	exportFormats = []string{"csv", "xlsx", "json", "geojson"}
-	exportTypes   = map[string]string{
-		"csv":     "text/csv; charset=utf-8",
-		"xlsx":    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-		"json":    "application/json",
-		"geojson": "application/geo+json",
-	}
-)
+var exportFormats = export.Formats
 
 func (s *Server) exportRoutes() {
 	s.add(&Route{
@@ -35,8 +20,11 @@ func (s *Server) exportRoutes() {
 		Description: "CSV (séparateur ; et BOM UTF-8, pour Excel), XLSX, JSON ou GeoJSON (actions, acteurs et territoires localisés). " +
 			"Le fichier est proposé au téléchargement (Content-Disposition).",
 		Params: []Param{
-			{Name: "kind", In: "path", Description: "Ce qui est exporté.", Enum: exportKinds},
-			{Name: "format", Description: "Format (défaut csv).", Enum: exportFormats},
+			{Name: "kind", In: "path", Description: "Ce qui est exporté (data-inclusion : structures et services au format data·inclusion, JSON).", Enum: export.Kinds},
+			{Name: "format", Description: "Format (défaut csv ; json pour data-inclusion).", Enum: exportFormats},
+			{Name: "territory", Description: "Ce qui touche les communes de ce territoire (commune, EPCI, département, région, périmètre)."},
+			{Name: "theme", Description: "Actions de cette thématique (et, pour les indicateurs, l'indicateur de besoin de la thématique)."},
+			{Name: "year", Type: "integer", Description: "Actions actives cette année, financements et valeurs d'indicateurs de cette année."},
 		},
 		Produces: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/json", "application/geo+json"},
 		Handle:   s.export,
@@ -45,25 +33,44 @@ func (s *Server) exportRoutes() {
 
 func (s *Server) export(w http.ResponseWriter, r *http.Request) error {
 	kind := r.PathValue("kind")
-	if !slices.Contains(exportKinds, kind) {
+	if !slices.Contains(export.Kinds, kind) {
 		return domain.NotFound("Export", kind)
 	}
 	q := newQuery(r)
 	format := q.oneOf("format", exportFormats)
+	f := export.Filter{Territory: q.str("territory"), Theme: q.str("theme"), Year: q.int("year", 1800, 2200)}
 	if err := q.err(); err != nil {
 		return err
 	}
 	if format == "" {
 		format = "csv"
+		if kind == "data-inclusion" {
+			format = "json"
+		}
+	}
+	if err := export.Check(kind, format); err != nil {
+		return badRequest(domain.ErrorMessage(err), fieldErr("format", domain.ErrorMessage(err)))
+	}
+	if f.Territory != "" {
+		if _, err := s.store.Territory(r.Context(), f.Territory); err != nil {
+			return fieldedNotFound(err, "territory")
+		}
 	}
 	// Headers are sent with the first byte, so that an error before it still
 	// gets a problem answer; an error after it cuts the connection, so that a
 	// truncated file is not taken for a complete one.
 	lw := &lazyWriter{w: w, start: func() {
-		w.Header().Set("Content-Type", exportTypes[format])
+		w.Header().Set("Content-Type", export.ContentType(format))
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="maillage-%s.%s"`, kind, format))
 	}}
-	err := s.opts.Exporter.Export(r.Context(), s.store, kind, format, lw)
+	err := export.Export(r.Context(), s.store, kind, format, f, lw)
+	if domain.ErrorCode(err) == domain.EINVALID && !lw.started {
+		var de *domain.Error
+		if errors.As(err, &de) && len(de.Fields) == 0 {
+			// The filter's theme: name the parameter.
+			return badRequest(de.Message, fieldErr("theme", de.Message))
+		}
+	}
 	if err != nil && lw.started {
 		s.log.ErrorContext(r.Context(), "api: export failed after its start", "kind", kind, "format", format, "err", err)
 		panic(http.ErrAbortHandler)
@@ -84,11 +91,4 @@ func (l *lazyWriter) Write(p []byte) (int, error) {
 		l.start()
 	}
 	return l.w.Write(p)
-}
-
-// defaultExporter is used until internal/export lands.
-type defaultExporter struct{}
-
-func (defaultExporter) Export(ctx context.Context, s domain.Store, kind, format string, w io.Writer) error {
-	return &httpError{Status: http.StatusNotImplemented, Code: "not_implemented", Message: "Les exports ne sont pas encore disponibles."}
 }

@@ -32,8 +32,8 @@ var (
 
 // enums lists the allowed values of string types.
 var enums = map[reflect.Type][]string{
-	reflect.TypeFor[domain.Visibility]():    {"private", "partners", "network", "public"},
-	reflect.TypeFor[domain.TerritoryType](): {"region", "departement", "epci", "commune", "arrondissement_municipal", "perimetre"},
+	reflect.TypeFor[domain.Visibility]():    {"", "private", "partners", "network", "public"},
+	reflect.TypeFor[domain.TerritoryType](): {"", "region", "departement", "epci", "commune", "arrondissement_municipal", "perimetre"},
 }
 
 // descriptions documents some fields of the components (French, for API users).
@@ -55,7 +55,9 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case dateType:
-		return map[string]any{"type": "string", "format": "date"}
+		// Answers are YYYY-MM-DD; requests may also use DD/MM/YYYY, as
+		// people type dates (so no "format": "date").
+		return map[string]any{"type": "string", "description": "Date AAAA-MM-JJ (en entrée, JJ/MM/AAAA est aussi accepté).", "examples": []any{"2024-09-01"}}
 	case rawType:
 		return map[string]any{}
 	}
@@ -227,7 +229,11 @@ func (s *Server) openAPI() ([]byte, error) {
 			}
 			success["content"] = content
 		case rt.Response != nil:
-			success["content"] = map[string]any{"application/json": map[string]any{
+			mt := rt.ResponseType
+			if mt == "" {
+				mt = "application/json"
+			}
+			success["content"] = map[string]any{mt: map[string]any{
 				"schema": g.schema(reflect.TypeOf(rt.Response))}}
 		}
 		responses[strconv.Itoa(rt.SuccessStatus())] = success

@@ -95,7 +95,7 @@ func problemOf(err error) Problem {
 // logged and not shown.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemOf(err)
-	if p.Status >= 500 {
+	if p.Status == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "api: internal error", slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Any("err", err))
 	}

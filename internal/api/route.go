@@ -33,6 +33,9 @@ type Route struct {
 	Body any
 	// Response is a value of the success body's Go type (nil: no body).
 	Response any
+	// ResponseType is the success media type when Response is JSON of
+	// another type than application/json (application/geo+json).
+	ResponseType string
 	// Status is the success status (0: 200, or 204 when Response is nil).
 	Status int
 	// Produces lists the success media types when they are not JSON

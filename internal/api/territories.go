@@ -72,7 +72,7 @@ func (s *Server) territoryRoutes() {
 	s.add(&Route{
 		Method: "GET", Path: "/territories/{code}/geometry", Tag: "territoires", Kind: "territory", OperationID: "getTerritoryGeometry",
 		Summary: "Contour d'un territoire (Feature GeoJSON)",
-		Params:  []Param{code}, Response: Feature{}, Handle: s.territoryGeometry,
+		Params:  []Param{code}, Response: Feature{}, ResponseType: "application/geo+json", Handle: s.territoryGeometry,
 	})
 	s.add(&Route{
 		Method: "GET", Path: "/territories/{code}/indicators", Tag: "territoires", Kind: "indicator_value", OperationID: "listTerritoryIndicatorValues",

@@ -2,12 +2,13 @@ package cli
 
 import (
 	"context"
-	"errors"
 
 	"maillage/internal/domain"
+	"maillage/internal/store"
 )
 
-// openStore is replaced by store.Open once the storage package lands.
+// openStore opens the database named by dsn (SQLite file path or postgres://
+// URL), running the migrations; tests may replace it.
 var openStore = func(ctx context.Context, dsn string) (domain.Store, error) {
-	return nil, errors.New("storage not wired yet")
+	return store.Open(ctx, dsn)
 }

@@ -68,15 +68,16 @@ func sortClause(sort string, allowed map[string]string) (string, error) {
 		v.Add("sort", "tri inconnu %q (attendu : %s, précédé de - pour un ordre décroissant)", sort, strings.Join(keys, ", "))
 		return "", v.Err()
 	}
-	dir := " ASC"
+	// Explicit NULL placement: SQLite and PostgreSQL default to opposite ends.
+	dir := " ASC NULLS LAST"
 	if desc {
-		dir = " DESC"
+		dir = " DESC NULLS FIRST"
 	}
 	parts := strings.Split(col, ", ")
 	for i := range parts {
 		parts[i] += dir
 	}
-	return " ORDER BY " + strings.Join(parts, ", ") + ", a.id" + dir, nil
+	return " ORDER BY " + strings.Join(parts, ", ") + ", a.id " + strings.Fields(dir)[0], nil
 }
 
 // Actors lists actors.

@@ -744,7 +744,18 @@ func runImport(t *testing.T, s domain.Store, f *Fixture, amount float64) (actorI
 	return actorIDs, actionIDs
 }
 
-// snapshot renders the store's content with versions (not timestamps).
+// Snapshot renders the store's content with ids and versions (not
+// timestamps), to compare two stores or a store before and after.
+func Snapshot(t *testing.T, s domain.Store) string {
+	return snapshot(t, s)
+}
+
+// ImportSample runs a small import through Bulk (territories, members, an
+// alias, an indicator and values, actors, actions, fundings, a centroid).
+func ImportSample(t *testing.T, s domain.Store, f *Fixture) (actorIDs, actionIDs []int64) {
+	return runImport(t, s, f, 1000)
+}
+
 func snapshot(t *testing.T, s domain.Store) string {
 	t.Helper()
 	var b strings.Builder

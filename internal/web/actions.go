@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"maillage/internal/domain"
+	"maillage/internal/export"
 	"maillage/internal/web/mapsvg"
 )
 
@@ -618,6 +620,30 @@ func (h *handler) saveAction(w http.ResponseWriter, r *http.Request, isNew bool)
 	http.Redirect(w, r, "/actions/"+strconv.FormatInt(a.ID, 10)+"?ok="+ok, http.StatusSeeOther)
 }
 
+// actionsExport writes the actions matching the directory's territory,
+// theme and year filters as CSV, XLSX or GeoJSON (internal/export).
 func (h *handler) actionsExport(w http.ResponseWriter, r *http.Request) {
-	h.fail(w, r, domain.Errorf(domain.ENOTFOUND, "L’export %s des actions n’est pas encore disponible depuis l’interface ; utilisez « maillage export actions ».", r.PathValue("format")))
+	format := r.PathValue("format")
+	if format != "csv" && format != "xlsx" && format != "geojson" {
+		h.fail(w, r, domain.Errorf(domain.ENOTFOUND, "Format d’export inconnu %q : csv, xlsx ou geojson.", format))
+		return
+	}
+	if err := export.Check("actions", format); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := export.Filter{Territory: strings.TrimSpace(q.Get("territoire")), Theme: q.Get("thematique"), Year: atoi(q.Get("annee"), 0)}
+	var buf bytes.Buffer
+	if err := export.Export(r.Context(), h.s, "actions", format, f, &buf); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	name := "actions"
+	if f.Territory != "" {
+		name += "-" + f.Territory
+	}
+	w.Header().Set("Content-Type", export.ContentType(format))
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+"."+format+`"`)
+	w.Write(buf.Bytes())
 }

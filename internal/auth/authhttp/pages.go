@@ -10,8 +10,8 @@ import (
 	"maillage/internal/domain"
 )
 
-// pagePatterns are the HTML pages of the accounts (listed in auth.Routes).
-var pagePatterns = []string{
+// PagePatterns are the HTML pages of the accounts (listed in auth.Routes).
+var PagePatterns = []string{
 	"GET /connexion", "POST /connexion", "POST /deconnexion",
 	"GET /invitation/{token}", "POST /invitation/{token}",
 	"GET /compte", "POST /compte/mot-de-passe", "POST /compte/organisation",

@@ -62,7 +62,7 @@ func (h *Handlers) Store() domain.Store { return h.store }
 func (h *Handlers) Wrap(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", next)
-	for _, p := range pagePatterns {
+	for _, p := range PagePatterns {
 		mux.Handle(p, h.pages)
 	}
 	return h.svc.Middleware(mux)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"maillage/internal/demo"
@@ -46,6 +47,7 @@ Exemples :
 			fs.String("geo", "", "dossier des contours (facultatif)")
 			fs.Int("actions", demo.DefaultActions, "nombre d'actions du jeu national")
 			fs.Uint64("seed", demo.Seed, "graine du jeu national")
+			fs.String("departements", "", "jeu national restreint à ces départements (codes séparés par des virgules)")
 		},
 		Run: runDemo,
 	})
@@ -107,8 +109,15 @@ func runNational(ctx context.Context, env *Env, fs *flag.FlagSet) error {
 	if err != nil {
 		return domain.Errorf(domain.EINVALID, "--seed %q : entier positif attendu", get("seed"))
 	}
+	var deps []string
+	for _, d := range strings.Split(get("departements"), ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			deps = append(deps, d)
+		}
+	}
 	rep, err := demo.National(ctx, demo.NationalOptions{
 		COGDir: get("cog"), GeoDir: get("geo"), OutDir: get("out"), Actions: n, Seed: seed, Log: env.Stderr,
+		Departements: deps,
 	})
 	if err != nil {
 		return err

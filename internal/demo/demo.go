@@ -116,6 +116,26 @@ func Loaded(ctx context.Context, s domain.Store) (bool, error) {
 	return false, err
 }
 
+// LoadTerritories writes only the demo's territories (région, département,
+// EPCI, communes with their outlines and centroids) and its CTG perimeter:
+// a fixture for tests that import their own actions onto real-looking
+// territories.
+func LoadTerritories(ctx context.Context, s domain.Store) error {
+	d := Generate(Seed)
+	tx, err := s.Bulk(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := writeTerritories(ctx, tx, d); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return writePerimeters(ctx, s, d)
+}
+
 // writeCore writes territories, indicators, actors, actions and fundings in
 // one bulk transaction.
 func writeCore(ctx context.Context, s domain.Store, d *Dataset) error {

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"strings"
 
+	"maillage/internal/analysis"
 	"maillage/internal/domain"
 )
 
@@ -42,6 +43,9 @@ type Options struct {
 	Authorize func(r *http.Request, p *domain.Principal, rt *Route) error
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Analysis is the analysis engine shared with the web interface, for
+	// the analysis routes (analysis.go); nil: those routes load their own.
+	Analysis *analysis.Engine
 	// Routes are more routes for the table (the accounts routes of
 	// internal/auth/authhttp), described in the OpenAPI document like the others.
 	Routes []*Route

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"maillage/internal/analysis"
 	"maillage/internal/api"
 	"maillage/internal/domain"
 	"maillage/internal/web"
@@ -47,6 +48,21 @@ func New(ctx context.Context, store domain.Store, opts Options) (http.Handler, e
 	}
 	if opts.API.Logger == nil {
 		opts.API.Logger = log
+	}
+	// One analysis engine (an in-memory snapshot of the data, reloaded when
+	// the data version moves) for the API and the web interface.
+	switch {
+	case opts.API.Analysis == nil && opts.Web.Analysis == nil:
+		eng, err := analysis.NewEngine(ctx, store)
+		if err != nil {
+			return nil, err
+		}
+		eng.OnError = func(err error) { log.Error("analysis: reload failed", slog.Any("err", err)) }
+		opts.API.Analysis, opts.Web.Analysis = eng, eng
+	case opts.API.Analysis == nil:
+		opts.API.Analysis = opts.Web.Analysis
+	case opts.Web.Analysis == nil:
+		opts.Web.Analysis = opts.API.Analysis
 	}
 	apiSrv, err := api.New(store, opts.API)
 	if err != nil {

@@ -24,6 +24,9 @@ type Store interface {
 	FundingStore
 	ReferentialStore
 	SettingStore
+	// AccountStore: organisations, people, sessions, tokens, audit log
+	// (internal/auth; implemented in store/sqldb/accounts.go).
+	AccountStore
 
 	// Bulk opens a bulk-load transaction for importers: everything written
 	// through it becomes visible at Commit, or not at all.

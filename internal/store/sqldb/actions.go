@@ -26,7 +26,7 @@ func scanAction(sc interface{ Scan(...any) error }) (domain.Action, error) {
 
 // Action returns an action with its fundings and roles.
 func (s *DB) Action(ctx context.Context, id int64) (*domain.Action, error) {
-	a, err := scanAction(s.R.QueryRowContext(ctx, s.D.Q(qAction), id))
+	a, err := scanAction(s.R.QueryRowContext(ctx, s.D.Q(qAction)+s.andVisible(ctx, "a"), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("Action", strconv.FormatInt(id, 10))
 	}
@@ -49,7 +49,7 @@ func (s *DB) Action(ctx context.Context, id int64) (*domain.Action, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for f, err := range streamRows(ctx, s.R, s.D.Q(qActionFundings), scanFunding, id) {
+	for f, err := range streamRows(ctx, s.R, s.D.Q(s.visibleQuery(ctx, qActionFundings, "f")), scanFunding, id) {
 		if err != nil {
 			return nil, err
 		}
@@ -118,6 +118,9 @@ func (s *DB) actionWhere(ctx context.Context, f domain.ActionFilter) (string, []
 		where = append(where, "(a.title "+s.D.ILike+" ? ESCAPE '\\' OR a.description "+s.D.ILike+" ? ESCAPE '\\')")
 		p := likePattern(f.Text)
 		args = append(args, p, p)
+	}
+	if v := s.visibleCond(ctx, "a"); v != "" {
+		where = append(where, v)
 	}
 	if len(where) == 0 {
 		return "", nil, nil
@@ -257,5 +260,5 @@ func (s *DB) DeleteAction(ctx context.Context, id int64) error {
 
 // AllActions streams every action (without fundings) ordered by id.
 func (s *DB) AllActions(ctx context.Context) iter.Seq2[domain.Action, error] {
-	return streamRows(ctx, s.R, s.D.Q(qAllActions), scanAction)
+	return streamRows(ctx, s.R, s.D.Q(s.visibleQuery(ctx, qAllActions, "a")), scanAction)
 }

@@ -25,7 +25,7 @@ func scanActor(sc interface{ Scan(...any) error }) (domain.Actor, error) {
 
 // Actor returns an actor by id.
 func (s *DB) Actor(ctx context.Context, id int64) (*domain.Actor, error) {
-	a, err := scanActor(s.R.QueryRowContext(ctx, s.D.Q(qActor), id))
+	a, err := scanActor(s.R.QueryRowContext(ctx, s.D.Q(qActor)+s.andVisible(ctx, "a"), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("Acteur", strconv.FormatInt(id, 10))
 	}
@@ -37,7 +37,7 @@ func (s *DB) Actor(ctx context.Context, id int64) (*domain.Actor, error) {
 
 // ActorByExternalID returns an actor by its source and external id.
 func (s *DB) ActorByExternalID(ctx context.Context, source, externalID string) (*domain.Actor, error) {
-	a, err := scanActor(s.R.QueryRowContext(ctx, s.D.Q(qActorByExtID), source, externalID))
+	a, err := scanActor(s.R.QueryRowContext(ctx, s.D.Q(qActorByExtID)+s.andVisible(ctx, "a"), source, externalID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("Acteur", source+":"+externalID)
 	}
@@ -107,6 +107,9 @@ func (s *DB) Actors(ctx context.Context, f domain.ActorFilter) (domain.Page[doma
 	if f.Text != "" {
 		where = append(where, "(a.name "+s.D.ILike+" ? ESCAPE '\\' OR a.siren = ? OR a.external_id = ?)")
 		args = append(args, likePattern(f.Text), f.Text, f.Text)
+	}
+	if v := s.visibleCond(ctx, "a"); v != "" {
+		where = append(where, v)
 	}
 	cond := ""
 	if len(where) > 0 {
@@ -223,7 +226,7 @@ func (s *DB) DeleteActor(ctx context.Context, id int64) error {
 
 // AllActors streams every actor ordered by id.
 func (s *DB) AllActors(ctx context.Context) iter.Seq2[domain.Actor, error] {
-	return streamRows(ctx, s.R, s.D.Q(qAllActors), scanActor)
+	return streamRows(ctx, s.R, s.D.Q(s.visibleQuery(ctx, qAllActors, "a")), scanActor)
 }
 
 // streamRows yields scanned rows of a query.

@@ -83,10 +83,13 @@ func (s *DB) DataVersion(ctx context.Context) (int64, error) {
 	return v, err
 }
 
-// Visible is the hook where visibility filtering will go when accounts
-// exist: it returns an SQL condition on the table alias (owner_org,
-// visibility) for the caller in ctx. Today every record is visible.
+// Visible returns an SQL condition on the table alias (owner_org,
+// visibility) that keeps the rows the caller in ctx may see (see
+// visibility.go; "1 = 1" for trusted callers).
 func (s *DB) Visible(ctx context.Context, alias string) (string, []any) {
+	if c := s.visibleCond(ctx, alias); c != "" {
+		return c, nil
+	}
 	return "1 = 1", nil
 }
 

@@ -21,7 +21,7 @@ func scanFunding(sc interface{ Scan(...any) error }) (domain.Funding, error) {
 
 // Funding returns a funding by id.
 func (s *DB) Funding(ctx context.Context, id int64) (*domain.Funding, error) {
-	f, err := scanFunding(s.R.QueryRowContext(ctx, s.D.Q(qFunding), id))
+	f, err := scanFunding(s.R.QueryRowContext(ctx, s.D.Q(qFunding)+s.andVisible(ctx, "f"), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("Financement", strconv.FormatInt(id, 10))
 	}
@@ -47,6 +47,9 @@ func (s *DB) Fundings(ctx context.Context, ff domain.FundingFilter) (domain.Page
 	if ff.Year != 0 {
 		where = append(where, "f.year = ?")
 		args = append(args, ff.Year)
+	}
+	if v := s.visibleCond(ctx, "f"); v != "" {
+		where = append(where, v)
 	}
 	cond := ""
 	if len(where) > 0 {
@@ -128,5 +131,5 @@ func (s *DB) DeleteFunding(ctx context.Context, id int64) error {
 
 // AllFundings streams every funding ordered by id.
 func (s *DB) AllFundings(ctx context.Context) iter.Seq2[domain.Funding, error] {
-	return streamRows(ctx, s.R, s.D.Q(qAllFundings), scanFunding)
+	return streamRows(ctx, s.R, s.D.Q(s.visibleQuery(ctx, qAllFundings, "f")), scanFunding)
 }

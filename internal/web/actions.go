@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -389,6 +390,17 @@ var fieldLabels = map[string]string{
 	"status": "Statut", "visibility": "Visibilité", "roles": "Rôles",
 }
 
+var fieldOrder = []string{"title", "description", "operator_id", "themes", "publics", "labels", "zone", "commune", "capacity", "start_date", "end_date", "status", "visibility"}
+
+func fieldRank(f string) int {
+	for i, x := range fieldOrder {
+		if x == f {
+			return i
+		}
+	}
+	return len(fieldOrder)
+}
+
 func (h *handler) actionNew(w http.ResponseWriter, r *http.Request) {
 	if !h.canWrite(r.Context()) {
 		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte de contributeur pour créer une action."))
@@ -429,10 +441,10 @@ func (h *handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 			d.Values["operator_id"] = strconv.FormatInt(a.OperatorID, 10)
 		}
 		if a.StartDate != nil {
-			d.Values["start_date"] = a.StartDate.String()
+			d.Values["start_date"] = a.StartDate.Format("02/01/2006")
 		}
 		if a.EndDate != nil {
-			d.Values["end_date"] = a.EndDate.String()
+			d.Values["end_date"] = a.EndDate.Format("02/01/2006")
 		}
 	}
 	for _, f := range fe {
@@ -451,6 +463,7 @@ func (h *handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 		}
 		d.Summary = append(d.Summary, domain.FieldError{Field: key, Reason: label + " : " + f.Reason})
 	}
+	sort.SliceStable(d.Summary, func(i, j int) bool { return fieldRank(d.Summary[i].Field) < fieldRank(d.Summary[j].Field) })
 	for _, s := range []string{domain.StatusActive, domain.StatusPlanned, domain.StatusEnded} {
 		d.Statuses = append(d.Statuses, option{s, statusLabels[s], s == a.Status})
 	}
@@ -464,8 +477,12 @@ func (h *handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 	title := "Nouvelle action"
 	crumbs := []crumb{{"Accueil", "/"}, {"Actions", "/actions"}, {title, ""}}
 	if !isNew {
-		title = "Modifier : " + a.Title
-		crumbs = []crumb{{"Accueil", "/"}, {"Actions", "/actions"}, {a.Title, "/actions/" + strconv.FormatInt(a.ID, 10)}, {"Modifier", ""}}
+		name := a.Title
+		if strings.TrimSpace(name) == "" {
+			name = "Action n° " + strconv.FormatInt(a.ID, 10)
+		}
+		title = "Modifier : " + name
+		crumbs = []crumb{{"Accueil", "/"}, {"Actions", "/actions"}, {name, "/actions/" + strconv.FormatInt(a.ID, 10)}, {"Modifier", ""}}
 	}
 	if len(fe) > 0 {
 		title = "Erreur : " + title

@@ -50,6 +50,10 @@ func (bm *Basemap) Render(c Choropleth) []byte {
 	colours := c.Palette.Colours(len(breaks))
 	dec := Decimals(vals...)
 	missing := len(vals) < len(bm.Codes)
+	background := len(c.Values) == 0 // a plain base map (points drawn over it)
+	if background {
+		breaks, missing = nil, false
+	}
 
 	titleH := 26
 	legendItems := len(breaks)
@@ -93,6 +97,10 @@ func (bm *Basemap) Render(c Choropleth) []byte {
 		buf.Write(bm.paths[i])
 		buf.WriteString(`"><title>`)
 		escape(&buf, bm.Names[i])
+		if background {
+			buf.WriteString(`</title></path>`)
+			continue
+		}
 		buf.WriteString(" : ")
 		if ok {
 			buf.WriteString(FormatNumber(v, dec))

@@ -41,6 +41,7 @@ Exemples :
 			fs.String("addr", DefaultAddr, "adresse d'écoute HÔTE:PORT")
 			fs.Bool("demo", false, "charger le territoire de démonstration si la base est vide")
 			fs.Bool("new-admin-token", false, "créer un nouveau jeton d'administration (l'ancien cesse de fonctionner)")
+			fs.Bool("secure-cookies", false, "cookie de session « Secure » (derrière un proxy HTTPS)")
 		},
 		Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
 			if len(args) > 0 {
@@ -50,6 +51,7 @@ Exemples :
 				Addr:          fs.Lookup("addr").Value.String(),
 				Demo:          fs.Lookup("demo").Value.String() == "true",
 				NewAdminToken: fs.Lookup("new-admin-token").Value.String() == "true",
+				SecureCookies: fs.Lookup("secure-cookies").Value.String() == "true",
 			})
 		},
 	})
@@ -59,6 +61,7 @@ type serveOptions struct {
 	Addr          string
 	Demo          bool
 	NewAdminToken bool
+	SecureCookies bool // --secure-cookies (accounts: see user.go)
 	// Grace is how long in-flight requests get at shutdown (0: 10 s).
 	Grace time.Duration
 }
@@ -95,7 +98,9 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return err
 	}
 
-	h, err := server.New(ctx, st, server.Options{Logger: log})
+	sopts := server.Options{Logger: log}
+	guarded := withAccounts(st, &sopts, o.SecureCookies)
+	h, err := server.New(ctx, guarded, sopts)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,82 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"maillage/internal/demo"
+	"maillage/internal/domain"
+	"maillage/internal/store"
+	"maillage/internal/store/storetest"
+	"maillage/internal/web"
+)
+
+// benchHandler serves the demo on a fresh SQLite file, or the database named
+// by MAILLAGE_BENCH_DB (e.g. the national data set) when set; the
+// département measured is MAILLAGE_BENCH_DEP (default: the demo's 96).
+//
+//	go test ./internal/web -run '^$' -bench . -benchtime 2s
+//	MAILLAGE_BENCH_DB=/path/national.db MAILLAGE_BENCH_DEP=18 go test ./internal/web -run '^$' -bench .
+func benchHandler(b *testing.B) (http.Handler, string) {
+	b.Helper()
+	var s domain.Store
+	dep := "96"
+	if db := os.Getenv("MAILLAGE_BENCH_DB"); db != "" {
+		var err error
+		s, err = store.Open(context.Background(), db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		if d := os.Getenv("MAILLAGE_BENCH_DEP"); d != "" {
+			dep = d
+		}
+	} else {
+		s = storetest.OpenSQLite(b)
+		if err := demo.Build(context.Background(), s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	h, err := web.New(s, web.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return h, dep
+}
+
+func benchPage(b *testing.B, h http.Handler, path string) {
+	b.Helper()
+	// warm the caches (projected outlines, aggregates, analysis snapshot)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	if rec.Code != 200 {
+		b.Fatalf("%s: status %d", path, rec.Code)
+	}
+	size := rec.Body.Len()
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 {
+			b.Fatalf("%s: status %d", path, rec.Code)
+		}
+	}
+	b.ReportMetric(float64(size), "bytes/page")
+}
+
+func BenchmarkPages(b *testing.B) {
+	h, dep := benchHandler(b)
+	for _, c := range []struct{ name, path string }{
+		{"home", "/"},
+		{"portrait_departement", "/territoires/" + dep},
+		{"portrait_departement_pauvrete", "/territoires/" + dep + "?indicateur=taux_pauvrete"},
+		{"actions", "/actions"},
+		{"actions_filtrees", "/actions?territoire=" + dep + "&thematique=parentalite"},
+		{"analyse_departement", "/analyse?perimetre=" + dep + "&thematique=parentalite"},
+	} {
+		b.Run(c.name, func(b *testing.B) { benchPage(b, h, c.path) })
+	}
+}

@@ -293,7 +293,7 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref, _ := h.s.Referentials(ctx)
-	d := actionData{A: a, CanWrite: h.canWrite(ctx), StatusTxt: statusLabels[a.Status],
+	d := actionData{A: a, CanWrite: h.canEdit(ctx, a), StatusTxt: statusLabels[a.Status],
 		Themes: refLabels(ref, domain.RefTheme, a.Themes), Publics: refLabels(ref, domain.RefPublic, a.Publics),
 		Labels: refLabels(ref, domain.RefLabel, a.Labels)}
 	if op, err := h.s.Actor(ctx, a.OperatorID); err == nil {
@@ -412,13 +412,13 @@ func (h *handler) actionNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) actionEdit(w http.ResponseWriter, r *http.Request) {
-	if !h.canWrite(r.Context()) {
-		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte de contributeur pour modifier une action."))
-		return
-	}
 	a, err := h.actionByPath(r)
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if !h.canEdit(r.Context(), a) {
+		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut modifier cette action."))
 		return
 	}
 	h.renderForm(w, r, http.StatusOK, a, false, nil, false, nil)
@@ -578,6 +578,10 @@ func (h *handler) saveAction(w http.ResponseWriter, r *http.Request, isNew bool)
 		cur, err := h.actionByPath(r)
 		if err != nil {
 			h.fail(w, r, err)
+			return
+		}
+		if !h.canEdit(ctx, cur) {
+			h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut modifier cette action."))
 			return
 		}
 		a = cur

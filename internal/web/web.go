@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"maillage/internal/analysis"
+	"maillage/internal/auth"
 	"maillage/internal/domain"
 )
 
@@ -125,6 +126,7 @@ type page struct {
 	Principal *domain.Principal
 	Assets    *assets
 	Flash     string
+	CSRF      string // the session's token for forms (auth.CSRFField)
 	Data      any
 }
 
@@ -198,6 +200,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	p.Assets = h.assets
 	p.Principal = domain.PrincipalFrom(r.Context())
+	p.CSRF = auth.CSRFToken(r.Context())
 	p.Menu = make([]menuItem, len(menu))
 	copy(p.Menu, menu)
 	for i := range p.Menu {
@@ -247,20 +250,21 @@ func (h *handler) static(name, title, section string) http.HandlerFunc {
 	}
 }
 
-// canWrite reports whether the request may create or edit actions.
+// canWrite reports whether the request may create actions (the accounts
+// policy, auth.Allowed create × data), or any edit when AllowAnonymousWrite.
 func (h *handler) canWrite(ctx context.Context) bool {
 	if h.opts.AllowAnonymousWrite {
 		return true
 	}
-	p := domain.PrincipalFrom(ctx)
-	if p == nil {
-		return false
-	}
-	switch p.Role {
-	case domain.RoleAdmin, domain.RoleCAFStaff, domain.RolePartnerEditor:
+	return auth.Allowed(domain.PrincipalFrom(ctx), auth.Create, auth.Data)
+}
+
+// canEdit reports whether the request may edit this action (auth.Can).
+func (h *handler) canEdit(ctx context.Context, a *domain.Action) bool {
+	if h.opts.AllowAnonymousWrite {
 		return true
 	}
-	return false
+	return auth.Can(domain.PrincipalFrom(ctx), auth.Update, auth.Resource{Class: auth.Data, OwnerOrg: a.OwnerOrg, Visibility: a.Visibility})
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -47,8 +47,7 @@ type handler struct {
 	engineState
 }
 
-// New returns the web interface handler, mounted at "/" by the server.
-func New(s domain.Store, opts Options) (http.Handler, error) {
+func newHandler(s domain.Store, opts Options) (*handler, error) {
 	h := &handler{s: s, opts: opts, log: opts.Logger, cache: newCache()}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -61,6 +60,40 @@ func New(s domain.Store, opts Options) (http.Handler, error) {
 	if err := h.parseTemplates(); err != nil {
 		return nil, err
 	}
+	return h, nil
+}
+
+// Layout renders pages served by other packages (the accounts pages:
+// sign-in, invitation, my account) inside Maillage's DSFR layout.
+type Layout struct{ h *handler }
+
+// NewLayout returns a Layout using the same assets as New.
+func NewLayout(s domain.Store, opts Options) (*Layout, error) {
+	h, err := newHandler(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Layout{h}, nil
+}
+
+// Render writes a full page: title (also the h1 and the breadcrumb's last
+// item) and body, an HTML fragment that the caller has escaped (typically
+// the output of its own html/template).
+func (l *Layout) Render(w http.ResponseWriter, r *http.Request, status int, title string, body template.HTML) {
+	if w.Header().Get("Content-Security-Policy") == "" {
+		w.Header().Set("Content-Security-Policy", csp)
+	}
+	l.h.render(w, r, status, "fragment", page{Title: title, Crumbs: []crumb{{"Accueil", "/"}, {title, ""}},
+		Data: map[string]any{"Title": title, "Body": body}})
+}
+
+// New returns the web interface handler, mounted at "/" by the server.
+func New(s domain.Store, opts Options) (http.Handler, error) {
+	h, err := newHandler(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	a := h.assets
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /static/{hash}/{path...}", a.serve)
 	mux.HandleFunc("GET /{$}", h.home)
@@ -87,12 +120,16 @@ func New(s domain.Store, opts Options) (http.Handler, error) {
 	return cop.Handler(securityHeaders(mux)), nil
 }
 
+// csp forbids inline scripts and styles: every script and stylesheet is a
+// static file of ours.
+const csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
 // securityHeaders sets the CSP (no inline scripts or styles) and friends on
 // every response of the interface.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		hd.Set("Content-Security-Policy", csp)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		next.ServeHTTP(w, r)

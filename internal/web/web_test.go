@@ -286,3 +286,18 @@ func TestStaticAssets(t *testing.T) {
 		t.Fatal("the DSFR is not served: run npm ci")
 	}
 }
+
+func TestLayoutForOtherPages(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	l, err := web.NewLayout(s, web.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.Render(w, r, http.StatusUnauthorized, "Connexion", `<form method="post" action="/connexion"><label class="fr-label" for="email">Adresse</label><input class="fr-input" id="email" name="email"></form>`)
+	}))
+	defer srv.Close()
+	r := get(t, srv, "/connexion")
+	must(t, r, 401, "<h1>Connexion</h1>", `action="/connexion"`, "<title>Connexion — Maillage</title>")
+	checkPage(t, r)
+}

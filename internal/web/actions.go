@@ -147,14 +147,19 @@ func (h *handler) actions(w http.ResponseWriter, r *http.Request) {
 // actionsMap draws the communes of the territory with a dot per action
 // (at its place, or at the commune it serves when it serves only one).
 func (h *handler) actionsMap(ctx context.Context, td *territoryData, filter domain.ActionFilter) (template.HTML, string) {
-	bm := h.basemap(ctx, td, 560)
-	if bm.Len() == 0 {
-		return "", "Les contours des communes ne sont pas chargés : pas de carte."
-	}
 	filter.Offset, filter.Limit = 0, 500
 	pg, err := h.s.Actions(ctx, filter)
 	if err != nil {
 		return "", ""
+	}
+	return h.drawActionsMap(ctx, td, pg.Items, pg.Total)
+}
+
+// drawActionsMap draws actions as dots over the communes of a territory.
+func (h *handler) drawActionsMap(ctx context.Context, td *territoryData, actions []domain.Action, total int) (template.HTML, string) {
+	bm := h.basemap(ctx, td, 560)
+	if bm.Len() == 0 {
+		return "", "Les contours des communes ne sont pas chargés : pas de carte."
 	}
 	pos := map[string][2]float64{}
 	names := map[string]string{}
@@ -168,7 +173,7 @@ func (h *handler) actionsMap(ctx context.Context, td *territoryData, filter doma
 	titles := map[string][]string{}
 	var order []string
 	placed := 0
-	for _, a := range pg.Items {
+	for _, a := range actions {
 		where := ""
 		for _, p := range a.Places {
 			if _, ok := pos[p]; ok {
@@ -206,7 +211,7 @@ func (h *handler) actionsMap(ctx context.Context, td *territoryData, filter doma
 	svg := bm.Render(mapsvg.Choropleth{ID: "carte-actions", Title: "Actions de " + td.T.Name + " par commune d’implantation",
 		Desc:   fmt.Sprintf("%d actions situées sur %d communes ; la taille du point croît avec le nombre d’actions. La liste qui suit donne le détail.", placed, len(order)),
 		Values: map[string]float64{}, Points: pts, Classes: 1})
-	note := fmt.Sprintf("%d action(s) situées sur la carte sur %d trouvées ; les actions qui servent un territoire entier sans lieu précis n’y figurent pas.", placed, pg.Total)
+	note := fmt.Sprintf("%d action(s) situées sur la carte sur %d trouvées ; les actions qui servent un territoire entier sans lieu précis n’y figurent pas.", placed, total)
 	return template.HTML(svg), note
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 
 	"maillage/internal/domain"
@@ -32,7 +33,7 @@ type publicData struct {
 	P       portraitData
 	Actions []actionRow
 	Total   int
-	Map     any
+	Map     template.HTML
 	Note    string
 }
 
@@ -64,5 +65,11 @@ func (h *handler) publicActions(w http.ResponseWriter, r *http.Request, p portra
 		d.Actions = append(d.Actions, actionRow{A: a, Operator: names[a.OperatorID], Themes: refLabels(ref, domain.RefTheme, a.Themes)})
 	}
 	d.Total = len(public)
+	_, index, err := h.indicatorIndex(ctx)
+	if err == nil {
+		if td, err := h.loadTerritory(ctx, p.T.Code, index); err == nil {
+			d.Map, d.Note = h.drawActionsMap(ctx, td, public, len(public))
+		}
+	}
 	h.render(w, r, http.StatusOK, "public_territory", page{Title: "Actions publiques : " + p.T.Name, Crumbs: crumbs, Data: d})
 }

@@ -820,7 +820,7 @@ Fichiers :
                            (CAF, commune ou EPCI, département ; années 2022 à 2024)
   indicators.csv           {{VALUES}} valeurs, format long : territory;indicator;year;value
                            = {{COMMUNES}} communes × 30 indicateurs × 10 années (2015–2024)
-                           = 10 490 700 valeurs pour les 34 969 communes du COG 2026,
+                           (COG 2026 complet : 34 969 communes, 10 490 700 valeurs),
                            triées par indicateur, année puis commune (ordre de la clé primaire)
   indicators-catalogue.csv catalogue des 30 indicateurs : code;label;unit;source;definition
                            (les 9 indicateurs par défaut de Maillage et 21 autres)

@@ -85,6 +85,7 @@ type Step struct {
 var Steps = []Step{
 	{Name: "territoires, indicateurs, acteurs, actions et financements", Run: writeCore},
 	{Name: "périmètre de la CTG", Run: writePerimeters},
+	{Name: "retrait des anciens contenus de démonstration", Run: pruneStale},
 }
 
 // Build loads the demo territory. On an empty database it creates it; on a
@@ -275,6 +276,51 @@ func writeFundings(ctx context.Context, tx domain.BulkTx, d *Dataset) error {
 		ids = append(ids, d.ActionIDs[a.ExternalID])
 	}
 	return tx.ReplaceFundings(ctx, ids, fs)
+}
+
+// pruneStale deletes the demo actions and actors (source "demo") that the
+// current demo no longer has, so that reloading a newer demo over an older
+// one (demo --force) replaces it instead of piling up.
+func pruneStale(ctx context.Context, s domain.Store, d *Dataset) error {
+	keepActions := map[string]bool{}
+	for _, a := range d.Actions {
+		keepActions[a.ExternalID] = true
+	}
+	var stale []int64
+	for a, err := range s.AllActions(ctx) {
+		if err != nil {
+			return err
+		}
+		if a.Source == Source && !keepActions[a.ExternalID] {
+			stale = append(stale, a.ID)
+		}
+	}
+	for _, id := range stale {
+		if err := s.DeleteAction(ctx, id); err != nil {
+			return err
+		}
+	}
+	keepActors := map[string]bool{}
+	for _, a := range d.Actors {
+		keepActors[a.ExternalID] = true
+	}
+	stale = stale[:0]
+	for a, err := range s.AllActors(ctx) {
+		if err != nil {
+			return err
+		}
+		if a.Source == Source && !keepActors[a.ExternalID] {
+			stale = append(stale, a.ID)
+		}
+	}
+	for _, id := range stale {
+		// An old demo actor that now operates or funds someone else's action
+		// stays (the store refuses with a conflict).
+		if err := s.DeleteActor(ctx, id); err != nil && domain.ErrorCode(err) != domain.ECONFLICT {
+			return err
+		}
+	}
+	return nil
 }
 
 // buildPerimeters defines the CTG perimeter: the northern communauté de

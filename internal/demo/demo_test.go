@@ -304,6 +304,30 @@ func TestBuild(t *testing.T) {
 		if again := takeSnapshot(t, s); !reflect.DeepEqual(first, again) {
 			t.Error("a second Build changed the data")
 		}
+		// A stale demo action (from an older demo version) goes at the next Build.
+		tx, err := s.Bulk(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := d.Actions[0].Action
+		old.ExternalID, old.OperatorID = "act-old", 0
+		for a, err := range s.AllActors(ctx) {
+			if err == nil && old.OperatorID == 0 {
+				old.OperatorID = a.ID
+			}
+		}
+		if _, err := tx.UpsertActions(ctx, []domain.Action{old}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := Build(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		if again := takeSnapshot(t, s); !reflect.DeepEqual(first, again) {
+			t.Error("Build did not remove a stale demo action")
+		}
 		checkWhiteZone(t, s)
 		mu.Lock()
 		snaps[s.Dialect()] = first

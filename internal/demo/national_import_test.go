@@ -38,7 +38,9 @@ func TestNationalImports(t *testing.T) {
 		}
 		t.Logf("%s: %s", name, time.Since(start).Round(time.Millisecond))
 	}
-	step("cog", func() (*importer.Report, error) { return importer.ImportCOG(ctx, s, filepath.Join(data, "cog"), importer.Options{}) })
+	step("cog", func() (*importer.Report, error) {
+		return importer.ImportCOG(ctx, s, filepath.Join(data, "cog"), importer.Options{})
+	})
 	step("points", func() (*importer.Report, error) {
 		return importer.ImportPoints(ctx, s, filepath.Join(dir, "points.csv"), importer.Options{})
 	})

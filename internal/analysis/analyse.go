@@ -21,6 +21,9 @@ type accOut struct {
 func (s *Snapshot) supplyAt(j int32, f filter) float64 {
 	sum := 0.0
 	for e := s.cSupOff[j]; e < s.cSupOff[j+1]; e++ {
+		if s.cSupThemes[e]&f.themes == 0 {
+			continue
+		}
 		a := s.cSupAct[e]
 		if s.match(f, a) {
 			sum += s.ActCapacity[a] * s.cSupShare[e]
@@ -84,21 +87,25 @@ func (q *scopeReq) access(year int) *accOut {
 // place) that match the themes and publics, sorted; active says which of them
 // run in the year; share is the part of each action's supply (and funding)
 // located in the scope.
-func (q *scopeReq) scopeActions(year int) (acts []int32, active []bool, share []float64) {
+func (q *scopeReq) scopeActions() (acts []int32, share []float64) {
 	s := q.s
-	f := q.filter(year)
+	f := q.filter(q.p.Year)
 	if len(q.scope) > 2000 {
 		// Large scope: dense arrays over all actions.
 		sh := make([]float64, len(s.ActID))
 		mark := make([]bool, len(s.ActID))
 		for _, c := range q.scope {
 			for e := s.cSupOff[c]; e < s.cSupOff[c+1]; e++ {
-				a := s.cSupAct[e]
-				sh[a] += s.cSupShare[e]
-				mark[a] = true
+				if s.cSupThemes[e]&f.themes != 0 {
+					a := s.cSupAct[e]
+					sh[a] += s.cSupShare[e]
+					mark[a] = true
+				}
 			}
 			for e := s.cZoneOff[c]; e < s.cZoneOff[c+1]; e++ {
-				mark[s.cZoneAct[e]] = true
+				if s.cZoneThemes[e]&f.themes != 0 {
+					mark[s.cZoneAct[e]] = true
+				}
 			}
 		}
 		for a, m := range mark {
@@ -112,13 +119,13 @@ func (q *scopeReq) scopeActions(year int) (acts []int32, active []bool, share []
 		for _, c := range q.scope {
 			for e := s.cSupOff[c]; e < s.cSupOff[c+1]; e++ {
 				a := s.cSupAct[e]
-				if s.matchAnyYear(f, a) {
+				if s.cSupThemes[e]&f.themes != 0 && s.matchAnyYear(f, a) {
 					shm[a] += s.cSupShare[e]
 				}
 			}
 			for e := s.cZoneOff[c]; e < s.cZoneOff[c+1]; e++ {
 				a := s.cZoneAct[e]
-				if s.matchAnyYear(f, a) {
+				if s.cZoneThemes[e]&f.themes != 0 && s.matchAnyYear(f, a) {
 					shm[a] += 0
 				}
 			}
@@ -133,11 +140,25 @@ func (q *scopeReq) scopeActions(year int) (acts []int32, active []bool, share []
 			share[i] = shm[a]
 		}
 	}
-	active = make([]bool, len(acts))
-	for i, a := range acts {
-		active[i] = s.match(f, a)
-	}
-	return acts, active, share
+	return acts, share
+}
+
+// reqBase is what a request computes once for all years: the scope's
+// actions, their share in the scope, and the candidate overlap pairs.
+type reqBase struct {
+	acts  []int32
+	share []float64
+	pairs []pairRec
+}
+
+func (q *scopeReq) base() *reqBase {
+	q.baseOnce.Do(func() {
+		b := &reqBase{}
+		b.acts, b.share = q.scopeActions()
+		b.pairs = q.overlapPairs(b.acts)
+		q.baseVal = b
+	})
+	return q.baseVal
 }
 
 // core is everything computed for one year.
@@ -214,9 +235,13 @@ func (q *scopeReq) run(year int, full bool) *core {
 	})
 	sm.WhiteZones, sm.UnderServed, sm.NeedUnknown = len(c.white), len(c.under), len(c.unknown)
 
-	acts, active, share := q.scopeActions(year)
-	for _, a := range active {
-		if a {
+	base := q.base()
+	acts, share := base.acts, base.share
+	f := q.filter(year)
+	active := make([]bool, len(acts))
+	for i, a := range acts {
+		active[i] = s.match(f, a)
+		if active[i] {
 			sm.Actions++
 		}
 	}
@@ -225,7 +250,7 @@ func (q *scopeReq) run(year int, full bool) *core {
 	if !full {
 		limit = 0
 	}
-	c.overlaps, c.overlapsTotal = q.overlaps(acts, active, limit)
+	c.overlaps, c.overlapsTotal = q.overlaps(year, limit)
 	c.network = q.network(year, acts, active, full)
 	c.equity = q.equity(year, o)
 	return c

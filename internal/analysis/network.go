@@ -58,7 +58,7 @@ func (q *scopeReq) network(year int, acts []int32, active []bool, full bool) Net
 		nodes = append(nodes, a)
 		return int32(len(nodes) - 1)
 	}
-	edges := map[[2]int32]*edgeAcc{}
+	edges := map[uint64]*edgeAcc{}
 	link := func(x, y int32, kind string, w float64) {
 		if x < 0 || y < 0 || x == y {
 			return
@@ -66,10 +66,11 @@ func (q *scopeReq) network(year int, acts []int32, active []bool, full bool) Net
 		if x > y {
 			x, y = y, x
 		}
-		e := edges[[2]int32{x, y}]
+		key := uint64(x)<<32 | uint64(y)
+		e := edges[key]
 		if e == nil {
 			e = &edgeAcc{}
-			edges[[2]int32{x, y}] = e
+			edges[key] = e
 		}
 		e.w += w
 		e.kinds |= kindBit(kind)
@@ -122,7 +123,9 @@ func (q *scopeReq) network(year int, acts []int32, active []bool, full bool) Net
 	}
 	// Adjacency (CSR).
 	deg := make([]int32, n+1)
-	for k := range edges {
+	ends := func(key uint64) [2]int32 { return [2]int32{int32(key >> 32), int32(key & 0xffffffff)} }
+	for key := range edges {
+		k := ends(key)
 		deg[k[0]]++
 		deg[k[1]]++
 	}
@@ -130,7 +133,8 @@ func (q *scopeReq) network(year int, acts []int32, active []bool, full bool) Net
 	adj := make([]int32, off[n])
 	wdeg := make([]float64, n)
 	fill := append([]int32(nil), off...)
-	for k, e := range edges {
+	for key, e := range edges {
+		k := ends(key)
 		adj[fill[k[0]]] = k[1]
 		fill[k[0]]++
 		adj[fill[k[1]]] = k[0]
@@ -259,8 +263,8 @@ func (q *scopeReq) network(year int, acts []int32, active []bool, full bool) Net
 			e *edgeAcc
 		}
 		el := make([]ek, 0, len(edges))
-		for k, e := range edges {
-			el = append(el, ek{k, e})
+		for key, e := range edges {
+			el = append(el, ek{ends(key), e})
 		}
 		sort.Slice(el, func(i, j int) bool {
 			if el[i].e.w != el[j].e.w {

@@ -43,94 +43,106 @@ type pairRec struct {
 	jac       float64
 }
 
-// overlaps finds the pairs of active scope actions of different operators
-// sharing a scope theme, with publics' Jaccard ≥ 0.5, zones sharing at least
-// half of the smaller zone's population, and intersecting periods. Each pair
-// is looked for from its smaller zone's core communes (those holding more
-// than half of its population), which any qualifying shared part must touch.
-func (q *scopeReq) overlaps(acts []int32, active []bool, limit int) ([]Overlap, int) {
+// overlapPairs finds, once per request, the pairs of scope actions of
+// different operators sharing a scope theme, with publics' Jaccard ≥ 0.5,
+// zones sharing at least half of the smaller zone's population, and
+// intersecting periods; none of this depends on the year (overlaps then
+// keeps the pairs whose two actions run in the year). Each pair is looked
+// for from its smaller zone's core communes (those holding more than half
+// of its population), which any qualifying shared part must touch.
+func (q *scopeReq) overlapPairs(acts []int32) []pairRec {
 	s := q.s
-	n := 0
-	for _, a := range active {
-		if a {
-			n++
-		}
+	in := newActSet(len(s.ActID), len(acts))
+	for _, a := range acts {
+		in.set(a, 1)
 	}
-	in := newActSet(len(s.ActID), n)
-	for i, a := range acts {
-		if active[i] {
-			in.set(a, 1)
-		}
-	}
-	seen := newActSet(len(s.ActID), n)
+	seen := newActSet(len(s.ActID), len(acts))
 	var pairs []pairRec
-	total := 0
-	for i, a := range acts {
-		if !active[i] {
-			continue
-		}
-		za := s.ActZonePop[a]
+	for _, a := range acts {
+		ha := s.hot[a]
+		za := ha.zonePop
+		tm := s.ActThemes[a] & q.themeMask
 		stamp := a + 1
 		for e := s.coreOff[a]; e < s.coreOff[a+1]; e++ {
 			c := s.coreCommune[e]
 			for k := s.cZoneOff[c]; k < s.cZoneOff[c+1]; k++ {
-				b := s.cZoneAct[k]
-				if b == a || in.get(b) == 0 || seen.get(b) == stamp {
+				// Cheap sequential tests first, set lookups last.
+				if s.cZoneThemes[k]&tm == 0 {
 					continue
 				}
-				seen.set(b, stamp)
-				zb := s.ActZonePop[b]
+				b := s.cZoneAct[k]
+				if b == a {
+					continue
+				}
+				hb := &s.hot[b]
+				zb := hb.zonePop
 				// a must be the smaller zone of the pair (ties: lower index).
 				if zb < za || (zb == za && b < a) {
 					continue
 				}
-				if s.ActOperator[a] == s.ActOperator[b] && s.ActOperator[a] >= 0 {
+				if ha.operator == hb.operator && ha.operator >= 0 {
 					continue
 				}
-				if s.ActThemes[a]&s.ActThemes[b]&q.themeMask == 0 {
+				if ha.start > hb.end || hb.start > ha.end {
 					continue
 				}
-				inter := bits.OnesCount64(s.ActPublics[a] & s.ActPublics[b])
-				union := bits.OnesCount64(s.ActPublics[a] | s.ActPublics[b])
+				inter := bits.OnesCount64(ha.publics & hb.publics)
+				union := bits.OnesCount64(ha.publics | hb.publics)
 				if union == 0 || 2*inter < union {
 					continue
 				}
-				if s.ActStart[a] > s.ActEnd[b] || s.ActStart[b] > s.ActEnd[a] {
+				if in.get(b) == 0 || seen.get(b) == stamp {
 					continue
 				}
-				sp, sn := s.zoneIntersection(a, b)
-				na := int(s.zoneOff[a+1] - s.zoneOff[a])
+				seen.set(b, stamp)
+				var sp float64
+				var sn int
+				if ha.zoneLen == 1 {
+					// a's zone is the commune c itself, which b serves.
+					sp, sn = s.Pop[c], 1
+				} else {
+					sp, sn = s.zoneIntersection(a, b)
+				}
 				if za > 0 {
 					if sp < za/2 {
 						continue
 					}
-				} else if 2*sn < na || sn == 0 {
+				} else if 2*sn < int(ha.zoneLen) || sn == 0 {
 					continue
 				}
-				total++
-				if limit > 0 {
-					pairs = append(pairs, pairRec{a, b, sp, sn, float64(inter) / float64(union)})
-				}
+				pairs = append(pairs, pairRec{a, b, sp, sn, float64(inter) / float64(union)})
 			}
 		}
-	}
-	if limit <= 0 {
-		return nil, total
 	}
 	sort.Slice(pairs, func(i, j int) bool {
 		if pairs[i].sharedPop != pairs[j].sharedPop {
 			return pairs[i].sharedPop > pairs[j].sharedPop
 		}
-		if s.ActID[pairs[i].a] != s.ActID[pairs[j].a] {
-			return s.ActID[pairs[i].a] < s.ActID[pairs[j].a]
+		ai, aj := min(s.ActID[pairs[i].a], s.ActID[pairs[i].b]), min(s.ActID[pairs[j].a], s.ActID[pairs[j].b])
+		if ai != aj {
+			return ai < aj
 		}
-		return s.ActID[pairs[i].b] < s.ActID[pairs[j].b]
+		return max(s.ActID[pairs[i].a], s.ActID[pairs[i].b]) < max(s.ActID[pairs[j].a], s.ActID[pairs[j].b])
 	})
-	if len(pairs) > limit {
-		pairs = pairs[:limit]
-	}
-	out := make([]Overlap, len(pairs))
-	for i, p := range pairs {
+	return pairs
+}
+
+// overlaps keeps the pairs whose two actions run in the year; it returns the
+// first limit of them (largest shared population first) and their number.
+func (q *scopeReq) overlaps(year int, limit int) ([]Overlap, int) {
+	s := q.s
+	f := q.filter(year)
+	run := func(a int32) bool { return s.ActStart[a] <= f.to && s.ActEnd[a] >= f.from }
+	var out []Overlap
+	total := 0
+	for _, p := range q.base().pairs {
+		if !run(p.a) || !run(p.b) {
+			continue
+		}
+		total++
+		if len(out) >= limit {
+			continue
+		}
 		a, b := p.a, p.b
 		if s.ActID[b] < s.ActID[a] {
 			a, b = b, a
@@ -145,7 +157,7 @@ func (q *scopeReq) overlaps(acts []int32, active []bool, limit int) ([]Overlap, 
 			fmt.Sprintf("zones qui se recouvrent : %d commune(s) en commun, %s habitants", p.sharedN, frNum(p.sharedPop, 0)),
 			"périodes qui se chevauchent : " + s.period(a) + " et " + s.period(b),
 		}
-		out[i] = o
+		out = append(out, o)
 	}
 	return out, total
 }
@@ -156,6 +168,28 @@ func (s *Snapshot) zoneIntersection(a, b int32) (float64, int) {
 	x := s.zoneCommune[s.zoneOff[a]:s.zoneOff[a+1]]
 	y := s.zoneCommune[s.zoneOff[b]:s.zoneOff[b+1]]
 	pop, n := 0.0, 0
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	if len(x)*8 < len(y) {
+		// Small against large: binary search each commune of the small zone.
+		for _, c := range x {
+			lo, hi := 0, len(y)
+			for lo < hi {
+				m := int(uint(lo+hi) >> 1)
+				if y[m] < c {
+					lo = m + 1
+				} else {
+					hi = m
+				}
+			}
+			if lo < len(y) && y[lo] == c {
+				pop += s.Pop[c]
+				n++
+			}
+		}
+		return pop, n
+	}
 	for i, j := 0, 0; i < len(x) && j < len(y); {
 		switch {
 		case x[i] < y[j]:

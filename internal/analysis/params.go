@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"maillage/internal/domain"
@@ -87,6 +88,9 @@ type scopeReq struct {
 	needInd    string
 	radius     float64
 	inScope    []bool
+
+	baseOnce sync.Once
+	baseVal  *reqBase
 }
 
 func (s *Snapshot) defaultYear() int {

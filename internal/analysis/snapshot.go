@@ -94,6 +94,9 @@ type Snapshot struct {
 	ActEnd      []int32 // math.MaxInt32 when open
 	ActZonePop  []float64
 	actPlaced   []bool // supply located in place communes (else spread over the zone)
+	// hot packs the fields the overlap search reads for each candidate, so
+	// that one cache line serves them all.
+	hot []actHot
 	// Supply spread of each action: communes and shares (summing to 1).
 	supOff     []int32
 	supCommune []int32
@@ -107,15 +110,19 @@ type Snapshot struct {
 	coreCommune []int32
 
 	// By commune: supply entries (action, share) and zone entries (action).
-	cSupOff    []int32
-	cSupAct    []int32
-	cSupShare  []float64
-	cZoneOff   []int32
-	cZoneAct   []int32
-	fundOff    []int32 // by action
-	fundFunder []int32
-	fundYear   []int32
-	fundAmount []float64
+	cSupOff   []int32
+	cSupAct   []int32
+	cSupShare []float64
+	cZoneOff  []int32
+	cZoneAct  []int32
+	// Themes of the action of each entry, inline so that the theme test
+	// reads memory sequentially.
+	cSupThemes  []uint64
+	cZoneThemes []uint64
+	fundOff     []int32 // by action
+	fundFunder  []int32
+	fundYear    []int32
+	fundAmount  []float64
 	// FundingYears are the distinct years of fundings, ascending.
 	FundingYears []int
 
@@ -134,6 +141,14 @@ type Snapshot struct {
 	needMemo map[needKey]*needVec
 	cmpMu    sync.Mutex
 	cmpMemo  map[cmpKey]*profiles
+}
+
+type actHot struct {
+	zonePop    float64
+	publics    uint64
+	start, end int32
+	operator   int32
+	zoneLen    int32
 }
 
 // CommuneIndex returns the index of a commune code (or alias), -1 if unknown.
@@ -679,18 +694,26 @@ func (b *Builder) Build() (*Snapshot, error) {
 		r.places, r.zone = nil, nil
 	}
 	b.actRaw = nil
+	s.hot = make([]actHot, na)
+	for ai := 0; ai < na; ai++ {
+		s.hot[ai] = actHot{zonePop: s.ActZonePop[ai], publics: s.ActPublics[ai], start: s.ActStart[ai], end: s.ActEnd[ai],
+			operator: s.ActOperator[ai], zoneLen: s.zoneOff[ai+1] - s.zoneOff[ai]}
+	}
 	// Commune → actions, CSR.
 	s.cSupOff = prefix(cSupCount)
 	s.cZoneOff = prefix(cZoneCount)
 	s.cSupAct = make([]int32, len(s.supCommune))
 	s.cSupShare = make([]float64, len(s.supCommune))
 	s.cZoneAct = make([]int32, len(s.zoneCommune))
+	s.cSupThemes = make([]uint64, len(s.supCommune))
+	s.cZoneThemes = make([]uint64, len(s.zoneCommune))
 	fill := append([]int32(nil), s.cSupOff...)
 	for ai := 0; ai < na; ai++ {
 		for e := s.supOff[ai]; e < s.supOff[ai+1]; e++ {
 			c := s.supCommune[e]
 			s.cSupAct[fill[c]] = int32(ai)
 			s.cSupShare[fill[c]] = s.supShare[e]
+			s.cSupThemes[fill[c]] = s.ActThemes[ai]
 			fill[c]++
 		}
 	}
@@ -699,6 +722,7 @@ func (b *Builder) Build() (*Snapshot, error) {
 		for e := s.zoneOff[ai]; e < s.zoneOff[ai+1]; e++ {
 			c := s.zoneCommune[e]
 			s.cZoneAct[fill[c]] = int32(ai)
+			s.cZoneThemes[fill[c]] = s.ActThemes[ai]
 			fill[c]++
 		}
 	}

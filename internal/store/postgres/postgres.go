@@ -75,7 +75,7 @@ func (s *Store) Bulk(ctx context.Context) (domain.BulkTx, error) {
 		}
 		return ids, rows.Err()
 	}
-	return b, nil
+	return &bulk{Bulk: b}, nil
 }
 
 // loader writes small batches with multi-row INSERTs and large ones with

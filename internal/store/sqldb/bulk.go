@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"iter"
 	"slices"
 	"strings"
@@ -50,6 +51,10 @@ type Bulk struct {
 	// have not been written since: their first load needs no key lookups and
 	// no stale-row cleanup.
 	empty map[string]bool
+	// fresh holds, for actors and actions when their table was empty at the
+	// start, a hash of every natural key written since: a key whose hash is
+	// absent is certainly new, so chunks after the first need no lookups.
+	fresh map[string]map[uint64]struct{}
 	years map[indYear]bool
 	done  bool
 }
@@ -79,6 +84,12 @@ func BeginBulk(ctx context.Context, s *DB) (*Bulk, error) {
 			return nil, err
 		}
 		b.empty[t] = n == 0
+	}
+	b.fresh = map[string]map[uint64]struct{}{}
+	for _, t := range []string{"actors", "actions"} {
+		if b.empty[t] {
+			b.fresh[t] = map[uint64]struct{}{}
+		}
 	}
 	return b, nil
 }
@@ -422,7 +433,9 @@ func SortDedupValues(vs []domain.IndicatorValue) []domain.IndicatorValue {
 	return out
 }
 
-// PutIndicatorValues streams values in chunks: check, sort, upsert.
+// PutIndicatorValues streams values in chunks: check, sort, upsert. It
+// returns the number of values read (a repeated key counts each time; the
+// last value wins).
 func (b *Bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.IndicatorValue]) (int, error) {
 	b.Touch("indicator_values")
 	sp := b.ValueSpec(false)
@@ -435,7 +448,6 @@ func (b *Bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 		for _, v := range chunk {
 			args = append(args, v.Indicator, v.Year, v.Territory, v.Value)
 		}
-		n += len(chunk)
 		chunk = chunk[:0]
 		return b.L.Load(ctx, sp, args)
 	}
@@ -444,6 +456,7 @@ func (b *Bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 			return n, err
 		}
 		chunk = append(chunk, v)
+		n++
 		if len(chunk) == cap(chunk) {
 			if err := flush(); err != nil {
 				return n, err
@@ -469,13 +482,27 @@ type existingRow struct {
 	places string
 }
 
+func (k srcKey) hash() uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(k.source))
+	h.Write([]byte{0})
+	h.Write([]byte(k.ext))
+	return h.Sum64()
+}
+
 func (b *Bulk) lookupExisting(ctx context.Context, table string, keys []srcKey, withZone bool) (map[srcKey]existingRow, error) {
 	out := map[srcKey]existingRow{}
 	if b.Empty(table) || len(keys) == 0 {
 		return out, nil
 	}
 	bySource := map[string][]string{}
+	seen := b.fresh[table]
 	for _, k := range keys {
+		if seen != nil {
+			if _, maybe := seen[k.hash()]; !maybe {
+				continue
+			}
+		}
 		bySource[k.source] = append(bySource[k.source], k.ext)
 	}
 	cols := "external_id, id, '', ''"
@@ -548,6 +575,11 @@ func (b *Bulk) assignIDs(ctx context.Context, table string, keys []srcKey, withZ
 		ids[i] = assigned[k]
 		if last[k] == i {
 			write = append(write, i)
+		}
+	}
+	if seen := b.fresh[table]; seen != nil {
+		for _, k := range newKeys {
+			seen[k.hash()] = struct{}{}
 		}
 	}
 	return ids, write, ex, nil

@@ -35,7 +35,7 @@ func NewChecker(q Queryer, d *Dialect) *Checker {
 	return &Checker{q: q, d: d, terr: map[string]terrEntry{}, ind: map[string]bool{}, actors: map[int64]bool{}, seenInd: map[string]bool{}}
 }
 
-// LoadAll loads every territory, alias and indicator code.
+// LoadAll loads every territory, alias and indicator code and actor id.
 func (c *Checker) LoadAll(ctx context.Context) error {
 	rows, err := c.q.QueryContext(ctx, `SELECT code, type FROM territories`)
 	if err != nil {
@@ -66,6 +66,22 @@ func (c *Checker) LoadAll(ctx context.Context) error {
 		if _, ok := c.terr[code]; !ok {
 			c.terr[code] = terrEntry{target, domain.TerritoryType(typ)}
 		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = c.q.QueryContext(ctx, `SELECT id FROM actors`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		c.actors[id] = true
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -134,7 +150,7 @@ func (c *Checker) Indicator(ctx context.Context, code string) (bool, error) {
 
 // Actor reports whether an actor exists.
 func (c *Checker) Actor(ctx context.Context, id int64) (bool, error) {
-	if ok, hit := c.actors[id]; hit {
+	if ok, hit := c.actors[id]; hit || c.loaded {
 		return ok, nil
 	}
 	var n int

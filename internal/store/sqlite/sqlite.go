@@ -28,7 +28,9 @@ var _ domain.Store = (*Store)(nil)
 // pragmas apply to every connection. busy_timeout covers the rare case of
 // another process (a second maillage, the sqlite3 CLI) holding the lock;
 // inside one process writers queue on the single writer connection.
-var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"}
+// temp_store=MEMORY keeps statement journals (written by multi-row upserts
+// inside a transaction) off the disk.
+var pragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "temp_store(MEMORY)"}
 
 func dsn(path string, extra ...string) string {
 	p := path

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t testing.TB) domain.Store) {
 		{"BulkRollback", testBulkRollback},
 		{"BulkInvalid", testBulkInvalid},
 		{"BulkReplaceFundings", testBulkReplaceFundings},
+		{"BulkValueDuplicates", testBulkValueDuplicates},
 		{"DataVersion", testDataVersion},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"Streams", testStreams},
@@ -1031,5 +1032,39 @@ func testStreams(t *testing.T, s domain.Store) {
 	}
 	if m != 2 {
 		t.Errorf("%d fundings streamed", m)
+	}
+}
+
+// testBulkValueDuplicates streams repeated keys into an empty table (the
+// PostgreSQL COPY fast path) and into a filled one: the last value wins.
+func testBulkValueDuplicates(t *testing.T, s domain.Store) {
+	var f Fixture
+	for round := 0; round < 2; round++ {
+		b, err := s.Bulk(bg)
+		must(t, err)
+		must(t, b.UpsertTerritories(bg, f.Territories()))
+		var vs []domain.IndicatorValue
+		for i := 0; i < 3; i++ {
+			for _, c := range []string{"18033", "18001", "18002", "18003", "75056"} {
+				vs = append(vs, domain.IndicatorValue{Territory: c, Indicator: "population", Year: 2020, Value: float64(100*round + 10*i + len(c))})
+			}
+		}
+		vs = append(vs, domain.IndicatorValue{Territory: "18033", Indicator: "population", Year: 2021, Value: 7})
+		n, err := b.PutIndicatorValues(bg, values(vs))
+		must(t, err)
+		if n != len(vs) {
+			t.Errorf("round %d: n = %d, want %d", round, n, len(vs))
+		}
+		must(t, b.Commit())
+		p, err := s.IndicatorValues(bg, domain.IndicatorValueFilter{Indicator: "population"})
+		must(t, err)
+		want := []string{}
+		for _, c := range []string{"18001", "18002", "18003", "18033", "75056"} {
+			want = append(want, fmt.Sprintf("population/%s/2020=%d", c, 100*round+20+5))
+		}
+		want = append(want, "population/18033/2021=7")
+		if got := ivs(p); !slices.Equal(got, want) {
+			t.Errorf("round %d: %v, want %v", round, got, want)
+		}
 	}
 }

@@ -206,15 +206,25 @@ func printHelp(w io.Writer) {
 	sort.Strings(names)
 	for _, n := range names {
 		c := commands[n]
-		fmt.Fprintf(w, "  %-34s %s\n", c.Usage, c.Summary)
+		printEntry(w, c)
 		for _, s := range c.Sub {
-			fmt.Fprintf(w, "  %-34s %s\n", s.Usage, s.Summary)
+			printEntry(w, s)
 		}
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "La base est choisie par --db ou la variable MAILLAGE_DB : un chemin de fichier (SQLite)")
 	fmt.Fprintln(w, "ou une URL postgres://. Par défaut : "+DefaultDB+".")
 	fmt.Fprintln(w, "Aide d'une commande : maillage COMMANDE -h   (par exemple : maillage import cog -h)")
+}
+
+// printEntry writes one line of the command list; long usages get their
+// summary on the next line so the columns stay readable.
+func printEntry(w io.Writer, c *Command) {
+	if len(c.Usage) > 34 {
+		fmt.Fprintf(w, "  %s\n  %-34s %s\n", c.Usage, "", c.Summary)
+		return
+	}
+	fmt.Fprintf(w, "  %-34s %s\n", c.Usage, c.Summary)
 }
 
 func printCommandHelp(w io.Writer, c *Command) {

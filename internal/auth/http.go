@@ -114,6 +114,12 @@ func (s *Service) Authenticate(r *http.Request) (*domain.Principal, *domain.Sess
 func (s *Service) Middleware(next http.Handler) http.Handler {
 	routes, _ := newRouteMux()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.RawQuery, "%00") || strings.ContainsRune(r.URL.Path, 0) || strings.Contains(r.URL.RawPath, "%00") {
+			// No text column of either database holds NUL (PostgreSQL
+			// refuses it): refuse it here rather than fail deep down.
+			WriteProblem(w, http.StatusBadRequest, domain.EINVALID, "Caractère nul interdit dans l'adresse.")
+			return
+		}
 		addr := ClientAddress(r)
 		ctx := WithAddress(r.Context(), addr)
 		r = r.WithContext(ctx)

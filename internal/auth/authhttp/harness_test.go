@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +47,9 @@ type env struct {
 	// Actions[org][visibility] is an action owned by org with that visibility.
 	Actions map[int64]map[domain.Visibility]int64
 	Actors  map[int64]int64 // org → an actor it owns (network)
+
+	mu    sync.Mutex
+	slept []time.Duration // login throttle delays asked for
 }
 
 // roles and the organisation each test person acts for.
@@ -64,8 +70,12 @@ func newEnv(t *testing.T, s domain.Store) *env {
 	e := &env{t: t, s: s, acc: acc, Users: map[string]int64{}, Emails: map[string]string{},
 		Actions: map[int64]map[domain.Visibility]int64{}, Actors: map[int64]int64{}}
 	e.h = authhttp.Setup(s, acc, authhttp.Options{})
-	e.h.Service().Throttle.Sleep = func(context.Context, time.Duration) {}
-	opts := server.Options{Wrap: e.h.Wrap}
+	e.h.Service().Throttle.Sleep = func(_ context.Context, d time.Duration) {
+		e.mu.Lock()
+		e.slept = append(e.slept, d)
+		e.mu.Unlock()
+	}
+	opts := server.Options{Wrap: e.h.Wrap, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e.h.APIOptions(&opts.API)
 	handler, err := server.New(bg, e.h.Store(), opts)
 	if err != nil {
@@ -96,7 +106,7 @@ func newEnv(t *testing.T, s domain.Store) *env {
 		e.Actors[org] = actor.ID
 		e.Actions[org] = map[domain.Visibility]int64{}
 		for _, v := range []domain.Visibility{domain.VisibilityPrivate, domain.VisibilityPartners, domain.VisibilityNetwork, domain.VisibilityPublic} {
-			a := &domain.Action{Title: "Action " + string(v), OperatorID: actor.ID, Themes: []string{"parentalite"}, Zone: []string{"18033"},
+			a := &domain.Action{Title: fmt.Sprintf("Action o%d %s", org, v), OperatorID: actor.ID, Themes: []string{"parentalite"}, Zone: []string{"18033"},
 				Meta: domain.Meta{OwnerOrg: org, Visibility: v}}
 			must(t, s.CreateAction(bg, a))
 			e.Actions[org][v] = a.ID

@@ -50,7 +50,7 @@ var (
 	flagDir     = flag.String("dir", filepath.Join(os.TempDir(), "maillage-bench"), "work directory (databases, CSV files)")
 	flagActions = flag.Int("actions", 1_000_000, "number of actions")
 	flagYears   = flag.Int("years", 10, "years of indicator values (× 30 indicators × 35,000 communes)")
-	flagSkip    = flag.String("skip", "", "comma-separated steps to skip: go, cli, actions, values")
+	flagSkip    = flag.String("skip", "", "comma-separated steps to skip: go, cli, actions, values, queries")
 	flagPG      = flag.String("pg", storetest.PostgresURL(), "PostgreSQL URL (a fresh schema is created per run)")
 	flagProfile = flag.String("cpuprofile", "", "write a CPU profile of the BulkTx loads to this file")
 )
@@ -419,6 +419,82 @@ func report(what string, g, c timing, cli string) {
 	fmt.Println()
 }
 
+// queries times the reads that the API and the analysis make on the loaded
+// national data set (median of 3 runs each).
+func queries(ctx context.Context, s domain.Store, d *data) {
+	epci := d.epci[len(d.epci)/2]
+	qs := []struct {
+		name string
+		fn   func() (int, error)
+	}{
+		{"Actions theme=parentalite (count all + first 20)", func() (int, error) {
+			p, err := s.Actions(ctx, domain.ActionFilter{Theme: "parentalite", Limit: 20})
+			return p.Total, err
+		}},
+		{"Actions public=seniors label=clas, 20", func() (int, error) {
+			p, err := s.Actions(ctx, domain.ActionFilter{Public: "seniors", Label: "clas", Limit: 20})
+			return p.Total, err
+		}},
+		{"Actions territory=18 (département), 20", func() (int, error) {
+			p, err := s.Actions(ctx, domain.ActionFilter{Territory: "18", Limit: 20})
+			return p.Total, err
+		}},
+		{"Actions territory=18 all rows", func() (int, error) {
+			p, err := s.Actions(ctx, domain.ActionFilter{Territory: "18"})
+			return len(p.Items), err
+		}},
+		{"Actions territory=EPCI theme year, 20", func() (int, error) {
+			p, err := s.Actions(ctx, domain.ActionFilter{Territory: epci, Theme: "enfance", Year: 2020, Limit: 20})
+			return p.Total, err
+		}},
+		{"Actions territory=commune 18001, 20", func() (int, error) {
+			p, err := s.Actions(ctx, domain.ActionFilter{Territory: "18001", Limit: 20})
+			return p.Total, err
+		}},
+		{"Actions text=numérique sort=title, 20", func() (int, error) {
+			p, err := s.Actions(ctx, domain.ActionFilter{Text: "numérique", Sort: "title", Limit: 20})
+			return p.Total, err
+		}},
+		{"Territory 18001 (with population)", func() (int, error) {
+			_, err := s.Territory(ctx, "18001")
+			return 1, err
+		}},
+		{"Territory 18 (members + population)", func() (int, error) {
+			t, err := s.Territory(ctx, "18")
+			return len(t.Members), err
+		}},
+		{"Territories type=commune (35,000 with population)", func() (int, error) {
+			p, err := s.Territories(ctx, domain.TerritoryFilter{Type: domain.TypeCommune})
+			return len(p.Items), err
+		}},
+		{"IndicatorValues population 2024 territory=18", func() (int, error) {
+			p, err := s.IndicatorValues(ctx, domain.IndicatorValueFilter{Indicator: "population", Year: 2024, Territory: "18"})
+			return len(p.Items), err
+		}},
+		{"IndicatorValues territory=18001 (all)", func() (int, error) {
+			p, err := s.IndicatorValues(ctx, domain.IndicatorValueFilter{Territory: "18001"})
+			return len(p.Items), err
+		}},
+		{"IndicatorValues population 2024 (national map layer)", func() (int, error) {
+			p, err := s.IndicatorValues(ctx, domain.IndicatorValueFilter{Indicator: "population", Year: 2024})
+			return len(p.Items), err
+		}},
+	}
+	for _, q := range qs {
+		var ds []time.Duration
+		n := 0
+		for range 3 {
+			t0 := time.Now()
+			var err error
+			n, err = q.fn()
+			must(err)
+			ds = append(ds, time.Since(t0))
+		}
+		slices.Sort(ds)
+		fmt.Printf("  %-52s %8.1f ms  (%d)\n", q.name, float64(ds[1].Microseconds())/1000, n)
+	}
+}
+
 func startProfile() func() {
 	if *flagProfile == "" {
 		return func() {}
@@ -463,6 +539,10 @@ func benchSQLite(d *data, skip map[string]bool) {
 			fmt.Printf("BulkTx values: %s (commit and WAL checkpoint included)\n", goV)
 		}
 		stop()
+		if !skip["queries"] {
+			fmt.Println("reads on the loaded data (median of 3):")
+			queries(ctx, s, d)
+		}
 		must(s.Close())
 		removeDB(path)
 	}
@@ -546,6 +626,10 @@ func benchPostgres(d *data, skip map[string]bool) {
 			fmt.Printf("BulkTx values: %s\n", goV)
 		}
 		stop()
+		if !skip["queries"] {
+			fmt.Println("reads on the loaded data (median of 3):")
+			queries(ctx, s, d)
+		}
 		must(s.Close())
 		drop()
 	}

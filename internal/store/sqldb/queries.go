@@ -29,14 +29,16 @@ const (
 		ON CONFLICT (kind, code) DO UPDATE SET label = excluded.label, need = excluded.need, data_inclusion = excluded.data_inclusion`
 
 	// Territories. Population is the latest value of the population
-	// indicator: the candidate years come from indicator_years so that the
-	// lookup probes the (indicator, year, territory) key.
+	// indicator: the subquery walks indicator_years from the latest year
+	// down and probes the (indicator, year, territory) key once per year
+	// until one hits, in both databases (a plain "territory = ?" filter
+	// would scan every population row on PostgreSQL).
 	territoryCols = `t.code, t.type, t.name, t.departement, t.region, t.parent, t.siren, t.lat, t.lon,
 		t.owner_org, t.visibility, t.created_at, t.updated_at, t.version,
-		(SELECT v.value FROM indicator_values v WHERE v.indicator = 'population' AND v.territory = t.code
-			AND v.year IN (SELECT y.year FROM indicator_years y WHERE y.indicator = 'population') ORDER BY v.year DESC LIMIT 1),
-		(SELECT v.year FROM indicator_values v WHERE v.indicator = 'population' AND v.territory = t.code
-			AND v.year IN (SELECT y.year FROM indicator_years y WHERE y.indicator = 'population') ORDER BY v.year DESC LIMIT 1)`
+		(SELECT v.value FROM indicator_years y JOIN indicator_values v ON v.indicator = y.indicator AND v.year = y.year AND v.territory = t.code
+			WHERE y.indicator = 'population' ORDER BY y.year DESC LIMIT 1),
+		(SELECT v.year FROM indicator_years y JOIN indicator_values v ON v.indicator = y.indicator AND v.year = y.year AND v.territory = t.code
+			WHERE y.indicator = 'population' ORDER BY y.year DESC LIMIT 1)`
 	qTerritory       = `SELECT ` + territoryCols + ` FROM territories t WHERE t.code = ?`
 	qAliasTarget     = `SELECT target FROM territory_aliases WHERE code = ?`
 	qTerritoryType   = `SELECT type FROM territories WHERE code = ?`

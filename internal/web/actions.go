@@ -28,6 +28,18 @@ type refOptions struct {
 const maxActorList = 500
 
 func (h *handler) refOptions(ctx context.Context) (refOptions, error) {
+	key := "ref|" + principalKey(ctx)
+	if v, ok := h.cacheGet(key); ok {
+		return v.(refOptions), nil
+	}
+	o, err := h.loadRefOptions(ctx)
+	if err == nil {
+		h.cachePut(key, o)
+	}
+	return o, err
+}
+
+func (h *handler) loadRefOptions(ctx context.Context) (refOptions, error) {
 	var o refOptions
 	ref, err := h.s.Referentials(ctx)
 	if err != nil {
@@ -121,7 +133,7 @@ func (h *handler) actions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref, _ := h.s.Referentials(ctx)
-	names := h.actorNames(ctx, pg.Items)
+	names := h.actorNames(ctx, pg.Items, d.Ref.Actors)
 	for _, a := range pg.Items {
 		d.Items = append(d.Items, actionRow{A: a, Operator: names[a.OperatorID], Themes: refLabels(ref, domain.RefTheme, a.Themes)})
 	}
@@ -148,11 +160,18 @@ func (h *handler) actions(w http.ResponseWriter, r *http.Request) {
 // (at its place, or at the commune it serves when it serves only one).
 func (h *handler) actionsMap(ctx context.Context, td *territoryData, filter domain.ActionFilter) (template.HTML, string) {
 	filter.Offset, filter.Limit = 0, 500
+	key := fmt.Sprintf("carte|%+v|%s", filter, principalKey(ctx))
+	if v, ok := h.cacheGet(key); ok {
+		m := v.([2]string)
+		return template.HTML(m[0]), m[1]
+	}
 	pg, err := h.s.Actions(ctx, filter)
 	if err != nil {
 		return "", ""
 	}
-	return h.drawActionsMap(ctx, td, pg.Items, pg.Total)
+	svg, note := h.drawActionsMap(ctx, td, pg.Items, pg.Total)
+	h.cachePut(key, [2]string{string(svg), note})
+	return svg, note
 }
 
 // drawActionsMap draws actions as dots over the communes of a territory.
@@ -229,8 +248,11 @@ func refLabels(ref *domain.Referentials, kind string, codes []string) string {
 	return strings.Join(out, ", ")
 }
 
-func (h *handler) actorNames(ctx context.Context, as []domain.Action) map[int64]string {
-	names := map[int64]string{}
+func (h *handler) actorNames(ctx context.Context, as []domain.Action, known []domain.Actor) map[int64]string {
+	names := make(map[int64]string, len(known))
+	for _, a := range known {
+		names[a.ID] = a.Name
+	}
 	for _, a := range as {
 		if _, ok := names[a.OperatorID]; ok || a.OperatorID == 0 {
 			continue

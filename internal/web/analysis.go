@@ -92,6 +92,10 @@ func (h *handler) analysis(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	h.sync(ctx)
 	q := r.URL.Query()
+	key := "analyse?" + q.Encode()
+	if h.serveCached(w, r, key) {
+		return
+	}
 	var d analysisData
 	var p analysis.Params
 	d.F, p = parseAnalysisForm(q)
@@ -125,8 +129,8 @@ func (h *handler) analysis(w http.ResponseWriter, r *http.Request) {
 	if d.Error != "" {
 		status = http.StatusBadRequest
 	}
-	h.render(w, r, status, "analysis", page{Title: "Analyse de complémentarité", Section: "analyse",
-		Crumbs: []crumb{{"Accueil", "/"}, {"Analyse", ""}}, Data: d})
+	h.renderCached(w, r, status, "analysis", page{Title: "Analyse de complémentarité", Section: "analyse",
+		Crumbs: []crumb{{"Accueil", "/"}, {"Analyse", ""}}, Data: d}, key)
 }
 
 func (h *handler) fillAnalysis(ctx context.Context, d *analysisData, res *analysis.Result) {
@@ -277,7 +281,12 @@ func equityLines(e analysis.Equity) []equityLine {
 // explanation shows "Pourquoi ce chiffre ?" for a commune and a theme.
 func (h *handler) explanation(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	h.sync(ctx)
 	q := r.URL.Query()
+	key := "explication?" + q.Encode()
+	if h.serveCached(w, r, key) {
+		return
+	}
 	_, p := parseAnalysisForm(q)
 	commune := q.Get("commune")
 	theme := q.Get("thematique")
@@ -295,6 +304,6 @@ func (h *handler) explanation(w http.ResponseWriter, r *http.Request) {
 	back := cloneQuery(q)
 	back.Del("commune")
 	d := map[string]any{"E": ex, "Theme": refLabels(ref, domain.RefTheme, []string{theme}), "Back": "/analyse?" + back.Encode()}
-	h.render(w, r, http.StatusOK, "explanation", page{Title: "Pourquoi ce chiffre ? " + ex.Commune.Name, Section: "analyse",
-		Crumbs: []crumb{{"Accueil", "/"}, {"Analyse", "/analyse?" + back.Encode()}, {"Pourquoi ce chiffre ?", ""}}, Data: d})
+	h.renderCached(w, r, http.StatusOK, "explanation", page{Title: "Pourquoi ce chiffre ? " + ex.Commune.Name, Section: "analyse",
+		Crumbs: []crumb{{"Accueil", "/"}, {"Analyse", "/analyse?" + back.Encode()}, {"Pourquoi ce chiffre ?", ""}}, Data: d}, key)
 }

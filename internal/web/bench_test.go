@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"maillage/internal/demo"
@@ -57,9 +59,12 @@ func benchPage(b *testing.B, h http.Handler, path string) {
 	}
 	size := rec.Body.Len()
 	b.ResetTimer()
+	n := 0
 	for b.Loop() {
+		n++
+		p := strings.ReplaceAll(path, "{n}", strconv.Itoa(n))
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		h.ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
 		if rec.Code != 200 {
 			b.Fatalf("%s: status %d", path, rec.Code)
 		}
@@ -76,6 +81,9 @@ func BenchmarkPages(b *testing.B) {
 		{"actions", "/actions"},
 		{"actions_filtrees", "/actions?territoire=" + dep + "&thematique=parentalite"},
 		{"analyse_departement", "/analyse?perimetre=" + dep + "&thematique=parentalite"},
+		// {n} makes every request a page-cache miss: the cost of a new analysis
+		{"analyse_departement_sans_cache", "/analyse?perimetre=" + dep + "&thematique=parentalite&n={n}"},
+		{"portrait_departement_sans_cache", "/territoires/" + dep + "?n={n}"},
 	} {
 		b.Run(c.name, func(b *testing.B) { benchPage(b, h, c.path) })
 	}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"sync/atomic"
+	"html/template"
 	"context"
 	"math"
 	"sort"
@@ -18,10 +20,63 @@ type cache struct {
 	version  int64
 	basemaps map[string]*mapsvg.Basemap
 	tdata    map[string]*territoryData
+	pages    map[string]*cachedPage
+	values   map[string]any // small derived values (referential lists, action maps)
+}
+
+func (h *handler) cacheGet(key string) (any, bool) {
+	h.cache.mu.Lock()
+	defer h.cache.mu.Unlock()
+	v, ok := h.cache.values[key]
+	return v, ok
+}
+
+func (h *handler) cachePut(key string, v any) {
+	h.cache.mu.Lock()
+	defer h.cache.mu.Unlock()
+	if len(h.cache.values) >= cacheMax {
+		h.cache.values = map[string]any{}
+	}
+	h.cache.values[key] = v
+}
+
+// principalKey distinguishes cached values that depend on what the visitor
+// may see (the store filters reads by organisation and role).
+func principalKey(ctx context.Context) string {
+	p := domain.PrincipalFrom(ctx)
+	if p == nil {
+		return "public"
+	}
+	return strconv.FormatInt(p.OrgID, 10) + "/" + p.Role + "/" + strconv.FormatInt(p.UserID, 10)
+}
+
+// cachedPage is a rendered page body (without the layout, which depends on
+// the visitor) for pages whose content does not depend on who asks.
+type cachedPage struct {
+	p       page
+	status  int
+	content template.HTML
+	anon    atomic.Pointer[[]byte] // the whole page for visitors without a session
 }
 
 func newCache() *cache {
-	return &cache{basemaps: map[string]*mapsvg.Basemap{}, tdata: map[string]*territoryData{}}
+	return &cache{basemaps: map[string]*mapsvg.Basemap{}, tdata: map[string]*territoryData{}, pages: map[string]*cachedPage{}, values: map[string]any{}}
+}
+
+func (h *handler) cachedPage(key string) *cachedPage {
+	h.cache.mu.Lock()
+	defer h.cache.mu.Unlock()
+	return h.cache.pages[key]
+}
+
+func (h *handler) storePage(key string, c *cachedPage) {
+	h.cache.mu.Lock()
+	defer h.cache.mu.Unlock()
+	if len(h.cache.pages) >= cacheMax {
+		h.cache.pages = map[string]*cachedPage{}
+		h.cache.values = map[string]any{}
+	}
+	h.cache.pages[key] = c
 }
 
 const cacheMax = 512
@@ -36,6 +91,8 @@ func (h *handler) sync(ctx context.Context) {
 		h.cache.version = v
 		h.cache.basemaps = map[string]*mapsvg.Basemap{}
 		h.cache.tdata = map[string]*territoryData{}
+		h.cache.pages = map[string]*cachedPage{}
+		h.cache.values = map[string]any{}
 	}
 	h.cache.mu.Unlock()
 }

@@ -39,7 +39,7 @@ type publicData struct {
 
 // publicActions renders the public page of a territory: its public actions
 // (visibility "public" only) as a list and a map, with its key figures.
-func (h *handler) publicActions(w http.ResponseWriter, r *http.Request, p portraitData, crumbs []crumb) {
+func (h *handler) publicActions(w http.ResponseWriter, r *http.Request, p portraitData, crumbs []crumb, key string) {
 	ctx := r.Context()
 	d := publicData{P: p}
 	ref, _ := h.s.Referentials(ctx)
@@ -60,7 +60,7 @@ func (h *handler) publicActions(w http.ResponseWriter, r *http.Request, p portra
 			break
 		}
 	}
-	names := h.actorNames(ctx, public)
+	names := h.actorNames(ctx, public, nil)
 	for _, a := range public {
 		d.Actions = append(d.Actions, actionRow{A: a, Operator: names[a.OperatorID], Themes: refLabels(ref, domain.RefTheme, a.Themes)})
 	}
@@ -71,5 +71,5 @@ func (h *handler) publicActions(w http.ResponseWriter, r *http.Request, p portra
 			d.Map, d.Note = h.drawActionsMap(ctx, td, public, len(public))
 		}
 	}
-	h.render(w, r, http.StatusOK, "public_territory", page{Title: "Actions publiques : " + p.T.Name, Crumbs: crumbs, Data: d})
+	h.renderCached(w, r, http.StatusOK, "public_territory", page{Title: "Actions publiques : " + p.T.Name, Crumbs: crumbs, Data: d}, key)
 }

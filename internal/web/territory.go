@@ -29,6 +29,11 @@ type countLine struct {
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	h.sync(ctx)
+	key := "accueil|" + principalKey(ctx)
+	if h.serveCached(w, r, key) {
+		return
+	}
 	var d homeData
 	deps, err := h.s.Territories(ctx, domain.TerritoryFilter{Type: domain.TypeDepartement})
 	if err != nil {
@@ -74,7 +79,7 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 		d.LastUpdate = frenchDate(acts.Items[0].UpdatedAt)
 	}
 	d.Version, _ = h.s.DataVersion(ctx)
-	h.render(w, r, http.StatusOK, "home", page{Title: "Accueil", Section: "accueil", Data: d})
+	h.renderCached(w, r, http.StatusOK, "home", page{Title: "Accueil", Section: "accueil", Data: d}, key)
 }
 
 var typeLabels = map[domain.TerritoryType]string{
@@ -186,6 +191,13 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 	ctx := r.Context()
 	h.sync(ctx)
 	code := r.PathValue("code")
+	key := "portrait/" + code + "?" + r.URL.Query().Encode()
+	if public {
+		key = "public/" + code
+	}
+	if h.serveCached(w, r, key) {
+		return
+	}
 	inds, index, err := h.indicatorIndex(ctx)
 	if err != nil {
 		h.fail(w, r, err)
@@ -391,10 +403,10 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 	}
 	crumbs = append(crumbs, crumb{t.Name, ""})
 	if public {
-		h.publicActions(w, r, d, crumbs)
+		h.publicActions(w, r, d, crumbs, key)
 		return
 	}
-	h.render(w, r, http.StatusOK, tmpl, page{Title: "Portrait : " + t.Name, Section: section, Crumbs: crumbs, Data: d})
+	h.renderCached(w, r, http.StatusOK, tmpl, page{Title: "Portrait : " + t.Name, Section: section, Crumbs: crumbs, Data: d}, key)
 }
 
 func points(m map[int]float64) []mapsvg.XY {

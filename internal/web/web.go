@@ -165,6 +165,8 @@ type page struct {
 	Flash     string
 	CSRF      string // the session's token for forms (auth.CSRFField)
 	Data      any
+	// Content, when set, is the already rendered body (page cache).
+	Content template.HTML
 }
 
 func (h *handler) parseTemplates() error {
@@ -230,7 +232,78 @@ func hasStr(list []string, s string) bool {
 
 // render writes a full page with the layout.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	h.renderPage(w, r, status, name, p, "")
+}
+
+// renderCached renders a page whose body depends only on the URL and the
+// data (not on the visitor), and keeps the body under key until the data
+// version moves (see sync).
+func (h *handler) renderCached(w http.ResponseWriter, r *http.Request, status int, name string, p page, key string) {
+	h.renderPage(w, r, status, name, p, key)
+}
+
+// serveCached answers from the page cache; it reports false on a miss.
+func (h *handler) serveCached(w http.ResponseWriter, r *http.Request, key string) bool {
+	c := h.cachedPage(key)
+	if c == nil {
+		return false
+	}
+	anon := domain.PrincipalFrom(r.Context()) == nil && auth.CSRFToken(r.Context()) == ""
+	if anon {
+		if b := c.anon.Load(); b != nil {
+			writeHTML(w, c.status, *b)
+			return true
+		}
+	}
+	p := c.p
+	p.Content = c.content
+	b, err := h.execute(r, "", p)
+	if err != nil {
+		h.log.Error("rendu de page", "err", err)
+		http.Error(w, "Erreur interne lors de l'affichage de la page.", http.StatusInternalServerError)
+		return true
+	}
+	if anon {
+		c.anon.Store(&b)
+	}
+	writeHTML(w, c.status, b)
+	return true
+}
+
+// execute renders a page with the layout into a new byte slice.
+func (h *handler) execute(r *http.Request, name string, p page) ([]byte, error) {
 	t := h.pages[name]
+	if p.Content != "" {
+		t = h.pages["fragment"]
+	}
+	p.Assets = h.assets
+	p.Principal = domain.PrincipalFrom(r.Context())
+	p.CSRF = auth.CSRFToken(r.Context())
+	p.Menu = make([]menuItem, len(menu))
+	copy(p.Menu, menu)
+	for i := range p.Menu {
+		p.Menu[i].Current = p.Menu[i].Key == p.Section
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+func writeHTML(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func (h *handler) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, p page, cacheKey string) {
+	t := h.pages[name]
+	if p.Content != "" {
+		t = h.pages["fragment"]
+	}
 	if t == nil {
 		h.fail(w, r, domain.Errorf(domain.EINTERNAL, "gabarit inconnu %q", name))
 		return
@@ -245,6 +318,19 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	buf := getBuf()
 	defer putBuf(buf)
+	if cacheKey != "" && p.Content == "" {
+		if err := t.ExecuteTemplate(buf, "content", p); err != nil {
+			h.log.Error("rendu de page", "page", name, "err", err)
+			http.Error(w, "Erreur interne lors de l'affichage de la page.", http.StatusInternalServerError)
+			return
+		}
+		c := &cachedPage{p: p, status: status, content: template.HTML(buf.String())}
+		c.p.Principal, c.p.CSRF, c.p.Data = nil, "", nil
+		h.storePage(cacheKey, c)
+		p.Content = c.content
+		t = h.pages["fragment"]
+		buf.Reset()
+	}
 	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		h.log.Error("rendu de page", "page", name, "err", err)
 		http.Error(w, "Erreur interne lors de l'affichage de la page.", http.StatusInternalServerError)

@@ -1,13 +1,13 @@
 package web
 
 import (
-	"sync/atomic"
-	"html/template"
 	"context"
+	"html/template"
 	"math"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"maillage/internal/domain"
 	"maillage/internal/web/mapsvg"

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 
+	"maillage/internal/analysis"
 	"maillage/internal/domain"
 	"maillage/internal/web/mapsvg"
 )
@@ -145,7 +146,13 @@ type portraitData struct {
 	ChartRows  []chartRow
 	ChartNames []string
 	Compare    compareTable
+	Comparable []comparableRow
 	Public     bool
+}
+
+type comparableRow struct {
+	Code, Name string
+	Distance   string
 }
 
 type keyFigure struct {
@@ -375,6 +382,16 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 			row.Cells = append(row.Cells, cell)
 		}
 		d.Compare.Rows = append(d.Compare.Rows, row)
+	}
+	// comparable territories (analysis engine: nearest standardised profiles)
+	if !public && t.Type != domain.TypeRegion {
+		if eng, err := h.engine(ctx); err == nil {
+			if res, err := eng.Analyse(analysis.Params{Scope: t.Code, TrendYears: -1, MaxList: 1}); err == nil {
+				for _, c := range res.Comparable {
+					d.Comparable = append(d.Comparable, comparableRow{c.Code, c.Name, mapsvg.FormatNumber(c.Distance, 2)})
+				}
+			}
+		}
 	}
 	// children (EPCI of a département, communes of an EPCI)
 	switch t.Type {

@@ -54,9 +54,9 @@ const DefaultBatchSize = 10_000
 //
 // ids are external ids (source "import"): a re-import updates the same
 // records. operator_id and funder_id refer to actor ids of the same import
-// or of an earlier one. When a fundings table is part of the import, the
-// fundings of every action it (or the actions table) names are replaced by
-// those of the file. Actions are read and written in batches
+// or of an earlier one. A fundings table is the truth for each action and
+// year it names: that year's fundings of the action become the table's
+// (a funder missing from it is removed); other years are kept. Actions are read and written in batches
 // (Options.BatchSize), keeping only the id maps in memory.
 func ImportActions(ctx context.Context, s domain.Store, fileOrDir string, opt Options) (*Report, error) {
 	r := newRun(ctx, &opt)
@@ -216,12 +216,10 @@ type actorRef struct {
 }
 
 type actionRef struct {
-	id       int64
-	hash     uint64
-	line     int32
-	inFile   bool
-	fundHash uint64 // of its fundings in the store
-	hasFund  bool
+	id     int64
+	hash   uint64
+	line   int32
+	inFile bool
 }
 
 type actionImport struct {
@@ -239,7 +237,8 @@ type actionImport struct {
 	byID            map[int64]*actionRef
 
 	hasFundings bool
-	fundings    []fundRow
+	fundings    []fundRow // read, sorted by action
+	oldFunds    []fundRow // in the store, of the actions of earlier imports
 
 	totalBytes, doneBytes int64
 	warnCount             map[string]int
@@ -281,11 +280,13 @@ func (ai *actionImport) loadExisting(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("lecture des financements : %w", err)
 		}
-		if ref := ai.byID[f.ActionID]; ref != nil {
-			ref.fundHash += fundingHash(f.FunderID, f.Year, f.Amount)
-			ref.hasFund = true
+		if ai.byID[f.ActionID] != nil {
+			ai.oldFunds = append(ai.oldFunds, fundRow{action: f.ActionID, funder: f.FunderID, year: int32(f.Year), amount: f.Amount})
 		}
 	}
+	slices.SortFunc(ai.oldFunds, func(a, b fundRow) int {
+		return cmp.Or(cmp.Compare(a.action, b.action), cmp.Compare(a.funder, b.funder), cmp.Compare(a.year, b.year))
+	})
 	return nil
 }
 
@@ -313,13 +314,6 @@ func actionHash(a *domain.Action) uint64 {
 	hashStrings(h, a.Title, a.Description, strconv.FormatInt(a.OperatorID, 10), strings.Join(a.Themes, "|"), strings.Join(a.Publics, "|"),
 		strings.Join(a.Labels, "|"), strings.Join(a.Zone, "|"), strings.Join(a.Places, "|"), strconv.FormatFloat(a.Capacity, 'g', -1, 64),
 		date(a.StartDate), date(a.EndDate), a.Status, string(a.Visibility), strconv.FormatInt(a.OwnerOrg, 10))
-	return h.Sum64()
-}
-
-// fundingHash is summed over an action's fundings (order-independent).
-func fundingHash(funder int64, year int, amount float64) uint64 {
-	h := fnv.New64a()
-	hashStrings(h, strconv.FormatInt(funder, 10), strconv.Itoa(year), strconv.FormatFloat(amount, 'g', -1, 64))
 	return h.Sum64()
 }
 
@@ -785,25 +779,11 @@ func (ai *actionImport) readFundings(p part) error {
 	return nil
 }
 
-// writeFundings replaces the fundings of the actions of the import, per
-// batch of actions, skipping those whose fundings are unchanged.
+// writeFundings writes the fundings read: for each action and year the
+// table names, the action's fundings of that year become those of the table
+// (other years are kept). Actions whose fundings do not change are skipped.
 func (ai *actionImport) writeFundings(ctx context.Context) error {
 	k := ai.rep.kind("financements")
-	// Every action named by the fundings or present in the actions table;
-	// ai.fundings is sorted by action.
-	ids := make([]int64, 0, len(ai.actions))
-	for _, ref := range ai.actions {
-		if ref.inFile && ref.id > 0 {
-			ids = append(ids, ref.id)
-		}
-	}
-	for _, f := range ai.fundings {
-		if f.action > 0 {
-			ids = append(ids, f.action)
-		}
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
 	var batchIDs []int64
 	var batch []domain.Funding
 	flush := func() error {
@@ -817,38 +797,71 @@ func (ai *actionImport) writeFundings(ctx context.Context) error {
 		return nil
 	}
 	removed := 0
+	old := ai.oldFunds // sorted by action, funder, year
 	j := 0
-	for _, id := range ids {
-		for j < len(ai.fundings) && ai.fundings[j].action < id {
+	for lo := 0; lo < len(ai.fundings); {
+		id := ai.fundings[lo].action
+		hi := lo
+		for hi < len(ai.fundings) && ai.fundings[hi].action == id {
+			hi++
+		}
+		fs := ai.fundings[lo:hi]
+		lo = hi
+		if id <= 0 {
+			continue // refused import: placeholder ids
+		}
+		for j < len(old) && old[j].action < id {
 			j++
 		}
-		lo := j
-		for j < len(ai.fundings) && ai.fundings[j].action == id {
+		olo := j
+		for j < len(old) && old[j].action == id {
 			j++
 		}
-		fs := ai.fundings[lo:j]
-		var h uint64
+		prev := old[olo:j]
+		years := map[int32]bool{}
 		for _, f := range fs {
-			h += fundingHash(f.funder, int(f.year), f.amount)
+			years[f.year] = true
 		}
-		old := ai.byID[id]
-		had := old != nil && old.hasFund
-		switch {
-		case had && old.fundHash == h:
-			k.Unchanged += len(fs)
+		type fk struct {
+			funder int64
+			year   int32
+		}
+		before := map[fk]float64{}
+		for _, f := range prev {
+			before[fk{f.funder, f.year}] = f.amount
+		}
+		changed := false
+		for _, f := range fs {
+			a, ok := before[fk{f.funder, f.year}]
+			switch {
+			case !ok:
+				k.Created++
+				changed = true
+			case a != f.amount:
+				k.Updated++
+				changed = true
+			default:
+				k.Unchanged++
+			}
+			delete(before, fk{f.funder, f.year})
+		}
+		final := slices.Clone(fs)
+		for _, f := range prev {
+			if _, gone := before[fk{f.funder, f.year}]; gone && years[f.year] {
+				removed++
+				changed = true
+				continue
+			}
+			if !years[f.year] {
+				final = append(final, f)
+			}
+		}
+		if !changed {
 			continue
-		case !had && len(fs) == 0:
-			continue
-		case had && len(fs) == 0:
-			removed++
-		case had:
-			k.Updated += len(fs)
-		default:
-			k.Created += len(fs)
 		}
 		batchIDs = append(batchIDs, id)
-		for _, f := range fs {
-			fd := domain.Funding{ActionID: f.action, FunderID: f.funder, Year: int(f.year), Amount: f.amount}
+		for _, f := range final {
+			fd := domain.Funding{ActionID: id, FunderID: f.funder, Year: int(f.year), Amount: f.amount}
 			fd.OwnerOrg, fd.Visibility = ai.opt.owner(), ai.opt.visibility(domain.VisibilityNetwork)
 			batch = append(batch, fd)
 		}
@@ -859,7 +872,7 @@ func (ai *actionImport) writeFundings(ctx context.Context) error {
 		}
 	}
 	if removed > 0 {
-		ai.rep.warnf("%d actions n'ont plus aucun financement dans le fichier des financements : leurs financements sont retirés", removed)
+		ai.rep.warnf("%d financements retirés : absents du fichier des financements pour une action et une année qu'il mentionne", removed)
 	}
 	return flush()
 }

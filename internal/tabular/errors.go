@@ -3,6 +3,8 @@ package tabular
 import (
 	"fmt"
 	"strings"
+
+	"maillage/internal/domain"
 )
 
 // LineError locates a problem in an input file: file, sheet (XLSX), line and
@@ -35,4 +37,10 @@ func (e *LineError) Error() string {
 	b.WriteString(" : ")
 	b.WriteString(e.Reason)
 	return b.String()
+}
+
+// Unwrap makes a LineError a domain error with code EINVALID (the caller's
+// file is at fault).
+func (e *LineError) Unwrap() error {
+	return &domain.Error{Code: domain.EINVALID, Message: e.Error()}
 }

@@ -278,6 +278,10 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 		}
 		d.KeyFigures = append(d.KeyFigures, kf)
 	}
+	// population first, then the catalogue order
+	sort.SliceStable(d.KeyFigures, func(i, j int) bool {
+		return d.KeyFigures[i].Ind.Code == domain.IndicatorPopulation && d.KeyFigures[j].Ind.Code != domain.IndicatorPopulation
+	})
 	// map indicator and year
 	sel := r.URL.Query().Get("indicateur")
 	if _, ok := td.ByCommune[sel]; !ok || index[sel] == nil {
@@ -463,6 +467,3 @@ func evolClass(v float64) string {
 	}
 	return ""
 }
-
-// keep sort imported for future ordering helpers
-var _ = sort.Strings

@@ -85,6 +85,11 @@ func New(store domain.Store, opts Options) (*Server, error) {
 	s.fundingRoutes()
 	s.referentialRoutes()
 	s.exportRoutes()
+	// The core routes refuse query parameters they do not declare (a typo
+	// such as ?thme= must not silently return everything).
+	for _, rt := range s.routes {
+		rt.strictQuery = true
+	}
 	s.registerAnalysisRoutes()
 	for _, rt := range opts.Routes {
 		s.add(rt)
@@ -166,6 +171,12 @@ func (s *Server) wrap(rt *Route) http.Handler {
 		if err := s.opts.Authorize(r, domain.PrincipalFrom(r.Context()), rt); err != nil {
 			s.writeError(w, r, err)
 			return
+		}
+		if rt.strictQuery {
+			if err := rt.checkQuery(r); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 		}
 		if err := rt.Handle(w, r); err != nil {
 			s.writeError(w, r, err)

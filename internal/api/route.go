@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+
+	"maillage/internal/domain"
 )
 
 // HandlerFunc is an API handler: it writes the success response itself and
@@ -47,6 +50,8 @@ type Route struct {
 	// "version") and answers 409/428.
 	Conditional bool
 	Handle      HandlerFunc
+
+	strictQuery bool // refuse undeclared query parameters (core routes)
 }
 
 // Param is a query or path parameter.
@@ -106,6 +111,34 @@ func (rt *Route) check() error {
 		}
 	}
 	return nil
+}
+
+// checkQuery refuses query parameters the route does not declare.
+func (rt *Route) checkQuery(r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	var known []string
+	for _, p := range rt.Params {
+		if p.In == "" || p.In == "query" {
+			known = append(known, p.Name)
+		}
+	}
+	var bad []domain.FieldError
+	for name := range r.URL.Query() {
+		if !slices.Contains(known, name) {
+			reason := "paramètre inconnu"
+			if len(known) > 0 {
+				reason += " (attendus : " + strings.Join(known, ", ") + ")"
+			}
+			bad = append(bad, fieldErr(name, reason))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.SortFunc(bad, func(a, b domain.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return badRequest("Paramètres de requête inconnus.", bad...)
 }
 
 func ptr[T any](v T) *T { return &v }

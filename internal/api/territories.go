@@ -61,8 +61,8 @@ func (s *Server) territoryRoutes() {
 	s.add(&Route{
 		Method: "GET", Path: "/territories/{code}/children", Tag: "territoires", Kind: "territory", OperationID: "listTerritoryChildren",
 		Summary:     "Lister les territoires enfants",
-		Description: "Région → ses départements ; département → ses EPCI puis ses communes ; EPCI et périmètre → leurs communes ; commune → ses arrondissements municipaux.",
-		Params:      []Param{code}, Response: List[domain.Territory]{}, Handle: s.territoryChildren,
+		Description: "Région → ses départements ; département → ses EPCI puis ses communes ; EPCI et périmètre → leurs communes ; commune → ses arrondissements municipaux. Sans limit, jusqu'à 500 enfants.",
+		Params:      append([]Param{code}, pageParams()...), Response: List[domain.Territory]{}, Handle: s.territoryChildren,
 	})
 	s.add(&Route{
 		Method: "GET", Path: "/territories/{code}/members", Tag: "territoires", Kind: "territory", OperationID: "listTerritoryMembers",
@@ -171,6 +171,14 @@ func (s *Server) getTerritory(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) territoryChildren(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
+	q := newQuery(r)
+	offset, limit := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	if r.URL.Query().Get("limit") == "" {
+		limit = MaxLimit
+	}
 	t, err := s.store.Territory(ctx, r.PathValue("code"))
 	if err != nil {
 		return err
@@ -194,8 +202,11 @@ func (s *Server) territoryChildren(w http.ResponseWriter, r *http.Request) error
 		}
 		all.Items = append(all.Items, p.Items...)
 	}
+	// At most a few hundred children (communes of a département): listed
+	// in full, then paged here.
 	all.Total = len(all.Items)
-	return writeList(w, r, all, 0, max(1, all.Total))
+	all.Items = all.Items[min(offset, all.Total):min(offset+limit, all.Total)]
+	return writeList(w, r, all, offset, limit)
 }
 
 func (s *Server) territoryMembers(w http.ResponseWriter, r *http.Request) error {

@@ -72,6 +72,7 @@ type analysisData struct {
 	Theme       string
 	Trends      []trendRow
 	Overlaps    []analysis.Overlap
+	WhiteZones  []analysis.WhiteZone
 	TrendCols   []string
 }
 
@@ -221,6 +222,7 @@ func (h *handler) fillAnalysis(ctx context.Context, d *analysisData, res *analys
 	}
 	d.Equity = equityLines(res.Equity)
 	d.Overlaps = res.Overlaps[:min(len(res.Overlaps), 30)]
+	d.WhiteZones = res.WhiteZones[:min(len(res.WhiteZones), 40)]
 	// trends
 	keys := []struct{ k, label string }{{"supply", "Offre (places)"}, {"need", "Besoin"}, {"accessibility_per_1000", "Accessibilité pour 1 000"}, {"funding_total", "Financements (€)"}, {"white_zones", "Zones blanches"}}
 	for _, k := range keys {

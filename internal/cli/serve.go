@@ -74,6 +74,13 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 		return err
 	}
 	defer st.Close()
+	// Listen first: a busy port must not cost the one display of a new
+	// admin token.
+	l, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("impossible d'écouter sur %s : %w", o.Addr, err)
+	}
+	defer l.Close()
 
 	if o.Demo {
 		p, err := st.Territories(ctx, domain.TerritoryFilter{Limit: 1})
@@ -103,10 +110,6 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	h, err := server.New(ctx, guarded, sopts)
 	if err != nil {
 		return err
-	}
-	l, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return fmt.Errorf("impossible d'écouter sur %s : %w", o.Addr, err)
 	}
 	if token != "" {
 		fmt.Fprintf(env.Stdout, "Jeton d'administration (affiché une seule fois) : %s\n", token)

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -238,6 +239,22 @@ func TestServeUsage(t *testing.T) {
 		!strings.Contains(errOut.String(), "impossible d'écouter") {
 		t.Errorf("bad address: exit %d, %s", code, errOut.String())
 	}
+	// A busy port: no token is created (it would never be shown).
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	db := filepath.Join(t.TempDir(), "busy.db")
+	out.Reset()
+	if code := Main([]string{"serve", "--addr", busy.Addr().String(), "--db", db}, strings.NewReader(""), &out, &errOut); code != 1 {
+		t.Errorf("busy port: exit %d", code)
+	}
+	srv := startServe(t, db)
+	if srv.token == "" {
+		t.Errorf("the token was spent on a failed start: %s", srv.out)
+	}
+	srv.stop()
 	out.Reset()
 	if code := Main([]string{"serve", "-h"}, strings.NewReader(""), &out, &errOut); code != 0 || !strings.Contains(out.String(), "--new-admin-token") {
 		t.Errorf("serve -h: %d %s", code, out.String())

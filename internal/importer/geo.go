@@ -156,6 +156,12 @@ func (g *geoImport) read(r io.Reader, tick func()) error {
 				tick()
 			}
 		}
+		if _, err := dec.Token(); err != nil {
+			return &tabular.LineError{File: g.file, Item: n + 1, Reason: "JSON invalide ou tronqué : " + err.Error()}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return &tabular.LineError{File: g.file, Reason: "JSON invalide ou tronqué : " + err.Error()}
 	}
 	tick()
 	if !found {

@@ -141,3 +141,16 @@ func readTable(t *testing.T, path, header string) [][]string {
 	}
 	return rows
 }
+
+// BenchmarkNational generates one département's set (Cher, 10,000 actions).
+func BenchmarkNational(b *testing.B) {
+	data := testutil.SharedData(b)
+	for b.Loop() {
+		_, err := National(context.Background(), NationalOptions{
+			COGDir: filepath.Join(data, "cog"), OutDir: b.TempDir(), Actions: 10000, Departements: []string{"18"},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

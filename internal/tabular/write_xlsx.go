@@ -10,6 +10,12 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+// MaxXLSXRows is the number of rows of an Excel sheet, header included.
+const MaxXLSXRows = 1_048_576
+
+// ErrTooManyRows is returned when a sheet would exceed MaxXLSXRows.
+var ErrTooManyRows = errors.New("trop de lignes pour une feuille Excel (1 048 576 au plus, en-tête compris) : exportez en CSV ou filtrez (--territory, --theme, --year)")
+
 // XLSXWriter writes one or several sheets into an XLSX workbook with the
 // excelize stream writer (bounded memory per row), a bold coloured header
 // row frozen at the top.
@@ -111,6 +117,9 @@ func (x *XLSXWriter) Sheet(name string, header []string) error {
 func (x *XLSXWriter) Row(cells ...any) error {
 	if x.sw == nil {
 		return errors.New("tabular: Row before Sheet")
+	}
+	if x.row >= MaxXLSXRows {
+		return ErrTooManyRows
 	}
 	x.row++
 	x.values = x.values[:0]

@@ -91,6 +91,7 @@ func New(store domain.Store, opts Options) (*Server, error) {
 		rt.strictQuery = true
 	}
 	s.registerAnalysisRoutes()
+	s.registerDiagnosticRoutes()
 	for _, rt := range opts.Routes {
 		s.add(rt)
 	}

@@ -29,6 +29,10 @@ const (
 	mtMD   = "text/markdown; charset=utf-8"
 )
 
+// AttachmentMediaTypes lists the media types of accepted attachments
+// (without parameters).
+var AttachmentMediaTypes = []string{mtPDF, mtPNG, mtJPEG, mtGIF, mtWEBP, mtDOCX, mtXLSX, mtPPTX, mtODT, mtODS, mtODP, mtOLE, "text/csv", "text/plain", "text/markdown"}
+
 // SniffAttachment checks an attachment's content and returns its media type.
 // The type comes from the content, never from the name: PDF, images (PNG,
 // JPEG, GIF, WebP), office documents (OOXML, OpenDocument, Office 97–2003),

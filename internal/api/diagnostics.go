@@ -1,0 +1,639 @@
+package api
+
+// Routes of the shared diagnostic: diagnostics, frozen data portraits,
+// fieldwork and attachments, findings and positions, restitutions, reviews,
+// priority votes and the synthesis / export. The rules live in
+// internal/diagnostic (Service), shared with the command line.
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"maillage/internal/analysis"
+	"maillage/internal/auth"
+	"maillage/internal/diagnostic"
+	"maillage/internal/domain"
+)
+
+// The access policy of these routes is registered in auth.Routes when the
+// package initialises (the accounts middleware builds its route table from
+// it): reads are data reads; writes are data creations, updates or exports;
+// the service then applies the record-level rules (owner, participants,
+// visibility).
+var collectingRules bool
+
+func init() {
+	collectingRules = true
+	defer func() { collectingRules = false }()
+	(&Server{}).registerDiagnosticRoutes()
+}
+
+// addDiag adds a route; while the package initialises it records the route's
+// policy rule (data class; GET read, POST create, PUT update, DELETE delete
+// unless action says otherwise).
+func (s *Server) addDiag(rt *Route, action ...auth.Action) {
+	if collectingRules {
+		a := map[string]auth.Action{"GET": auth.Read, "POST": auth.Create, "PUT": auth.Update, "DELETE": auth.Delete}[rt.Method]
+		if len(action) > 0 {
+			a = action[0]
+		}
+		if _, ok := auth.Routes[rt.Pattern()]; !ok {
+			auth.Routes[rt.Pattern()] = auth.Rule{Class: auth.Data, Action: a}
+		}
+	}
+	s.add(rt)
+}
+
+func (s *Server) diagService() (*diagnostic.Service, error) { return diagnostic.NewService(s.store) }
+
+// svcHandler adapts a handler that needs the service.
+func (s *Server) svcHandler(h func(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		svc, err := s.diagService()
+		if err != nil {
+			return err
+		}
+		return h(svc, w, r)
+	}
+}
+
+// StageChange is the body of a stage move.
+type StageChange struct {
+	Stage string `json:"stage"`
+	Note  string `json:"note,omitempty"`
+}
+
+// ReviewRequest is the body of a finding review at a restitution.
+type ReviewRequest struct {
+	domain.Review
+	// FindingVersion is the version of the finding that was read (409 when
+	// it changed since).
+	FindingVersion int64 `json:"finding_version,omitempty"`
+}
+
+// ReviewResult is the answer to a review.
+type ReviewResult struct {
+	Restitution domain.Restitution `json:"restitution"`
+	Finding     domain.Finding     `json:"finding"`
+}
+
+func created(w http.ResponseWriter, path string, id, version int64, v any) error {
+	w.Header().Set("Location", Prefix+path+strconv.FormatInt(id, 10))
+	setETag(w, version)
+	return writeJSON(w, http.StatusCreated, v)
+}
+
+func (s *Server) registerDiagnosticRoutes() {
+	id := idParam("du diagnostic")
+	tag := "diagnostics"
+	s.addDiag(&Route{Method: "GET", Path: "/diagnostics", Tag: tag, Kind: "diagnostic", OperationID: "listDiagnostics",
+		Summary: "Lister les diagnostics partagés",
+		Params: append([]Param{
+			{Name: "perimeter", Description: "Code du territoire du diagnostic."},
+			{Name: "theme", Description: "Thématique."},
+			{Name: "stage", Description: "Étape.", Enum: domain.Stages},
+			{Name: "org", Type: "integer", Description: "Organisation participante ou propriétaire."},
+			{Name: "q", Description: "Texte cherché dans le titre ou la description."},
+		}, pageParams()...),
+		Response: List[domain.Diagnostic]{}, Handle: s.svcHandler(listDiagnostics)})
+	s.addDiag(&Route{Method: "POST", Path: "/diagnostics", Tag: tag, Kind: "diagnostic", OperationID: "createDiagnostic", Write: true,
+		Summary:     "Créer un diagnostic partagé",
+		Description: "Un périmètre (territoire), des thématiques, une période, les organisations participantes ; le diagnostic commence à l'étape préparation.",
+		Body:        domain.Diagnostic{}, Response: domain.Diagnostic{}, Status: http.StatusCreated, Handle: s.svcHandler(createDiagnostic)})
+	s.addDiag(&Route{Method: "GET", Path: "/diagnostics/{id}", Tag: tag, Kind: "diagnostic", OperationID: "getDiagnostic",
+		Summary: "Lire un diagnostic", Params: []Param{id}, Response: domain.Diagnostic{}, Handle: s.svcHandler(getDiagnostic)})
+	s.addDiag(&Route{Method: "PUT", Path: "/diagnostics/{id}", Tag: tag, Kind: "diagnostic", OperationID: "updateDiagnostic", Write: true, Conditional: true,
+		Summary: "Modifier un diagnostic (périmètre, thématiques, participants ; pas l'étape)", Params: []Param{id},
+		Body: domain.Diagnostic{}, Response: domain.Diagnostic{}, Handle: s.svcHandler(updateDiagnostic)})
+	s.addDiag(&Route{Method: "POST", Path: "/diagnostics/{id}/stage", Tag: tag, Kind: "diagnostic", OperationID: "moveDiagnosticStage", Write: true,
+		Summary:     "Changer d'étape",
+		Description: "Préparation → terrain → restitution → validé → suivi, une étape à la fois (retour d'une étape possible avant la validation). Le passage est enregistré (qui, quand).",
+		Params:      []Param{id}, Body: StageChange{}, Response: domain.Diagnostic{}, Handle: s.svcHandler(moveStage)}, auth.Update)
+	s.addDiag(&Route{Method: "POST", Path: "/diagnostics/{id}/portraits", Tag: tag, Kind: "diagnostic", OperationID: "freezePortrait", Write: true,
+		Summary:     "Figer le portrait de données",
+		Description: "Lance l'analyse de complémentarité sur le périmètre et les thématiques du diagnostic (ou les paramètres donnés) et enregistre les paramètres, la version des données et le résultat à cette date.",
+		Params:      []Param{id}, Body: analysis.Params{}, Response: domain.Portrait{}, Status: http.StatusCreated, Handle: s.svcHandler(freezePortrait)}, auth.Update)
+	s.addDiag(&Route{Method: "GET", Path: "/diagnostics/{id}/portraits", Tag: tag, Kind: "diagnostic", OperationID: "listPortraits",
+		Summary: "Lister les portraits figés (sans leur résultat)", Params: []Param{id}, Response: []diagnostic.PortraitRef{}, Handle: s.svcHandler(listPortraits)})
+	s.addDiag(&Route{Method: "GET", Path: "/portraits/{id}", Tag: tag, Kind: "diagnostic", OperationID: "getPortrait",
+		Summary: "Lire un portrait figé avec son résultat", Params: []Param{idParam("du portrait")}, Response: domain.Portrait{}, Handle: s.svcHandler(getPortrait)})
+
+	s.addDiag(&Route{Method: "GET", Path: "/diagnostics/{id}/activities", Tag: tag, Kind: "diagnostic", OperationID: "listActivities",
+		Summary: "Lister le travail de terrain", Params: []Param{id}, Response: []domain.Activity{}, Handle: s.svcHandler(listActivities)})
+	s.addDiag(&Route{Method: "POST", Path: "/diagnostics/{id}/activities", Tag: tag, Kind: "diagnostic", OperationID: "createActivity", Write: true,
+		Summary:     "Enregistrer une activité de terrain",
+		Description: "Entretien (interview), visite de site (site_visit), groupe de travail (working_group), questionnaire, analyse de données (data_analysis). Nommer une personne marque l'activité comme donnée personnelle.",
+		Params:      []Param{id}, Body: domain.Activity{}, Response: domain.Activity{}, Status: http.StatusCreated, Handle: s.svcHandler(createActivity)})
+	actID := idParam("de l'activité")
+	s.addDiag(&Route{Method: "PUT", Path: "/activities/{id}", Tag: tag, Kind: "diagnostic", OperationID: "updateActivity", Write: true, Conditional: true,
+		Summary: "Modifier une activité de terrain", Params: []Param{actID}, Body: domain.Activity{}, Response: domain.Activity{}, Handle: s.svcHandler(updateActivity)})
+	s.addDiag(&Route{Method: "POST", Path: "/activities/{id}/attachments", Tag: tag, Kind: "diagnostic", OperationID: "createAttachment", Write: true,
+		Summary: "Joindre un fichier à une activité",
+		Description: "Le corps est le contenu du fichier (application/octet-stream). Le type est reconnu d'après le contenu : PDF, images, documents bureautiques, CSV et texte ; " +
+			"exécutables, HTML et SVG sont refusés. Taille limitée (10 Mo par défaut, et la limite du corps des requêtes de l'API).",
+		Params:   []Param{actID, {Name: "name", Description: "Nom du fichier.", Required: true}},
+		Response: domain.Attachment{}, Status: http.StatusCreated, Handle: s.svcHandler(createAttachment)})
+	s.addDiag(&Route{Method: "GET", Path: "/attachments/{id}", Tag: tag, Kind: "diagnostic", OperationID: "getAttachment",
+		Summary: "Télécharger une pièce jointe", Params: []Param{idParam("de la pièce jointe")}, Produces: diagnostic.AttachmentMediaTypes, Handle: s.svcHandler(getAttachment)})
+
+	s.addDiag(&Route{Method: "GET", Path: "/diagnostics/{id}/findings", Tag: tag, Kind: "diagnostic", OperationID: "listFindings",
+		Summary: "Lister les constats", Params: []Param{id}, Response: []domain.Finding{}, Handle: s.svcHandler(listFindings)})
+	s.addDiag(&Route{Method: "POST", Path: "/diagnostics/{id}/findings", Tag: tag, Kind: "diagnostic", OperationID: "createFinding", Write: true,
+		Summary: "Écrire un constat", Description: "Un énoncé, une thématique, un territoire, ses appuis (activités, indicateurs, portrait, actions : liés, pas copiés) ; porté par une organisation participante.",
+		Params: []Param{id}, Body: domain.Finding{}, Response: domain.Finding{}, Status: http.StatusCreated, Handle: s.svcHandler(createFinding)})
+	fID := idParam("du constat")
+	s.addDiag(&Route{Method: "GET", Path: "/findings/{id}", Tag: tag, Kind: "diagnostic", OperationID: "getFinding",
+		Summary: "Lire un constat", Params: []Param{fID}, Response: domain.Finding{}, Handle: s.svcHandler(getFinding)})
+	s.addDiag(&Route{Method: "PUT", Path: "/findings/{id}", Tag: tag, Kind: "diagnostic", OperationID: "updateFinding", Write: true, Conditional: true,
+		Summary: "Modifier un constat", Description: "Avec la version lue : si quelqu'un l'a modifié entre-temps, 409.",
+		Params: []Param{fID}, Body: domain.Finding{}, Response: domain.Finding{}, Handle: s.svcHandler(updateFinding)})
+	s.addDiag(&Route{Method: "POST", Path: "/findings/{id}/positions", Tag: tag, Kind: "diagnostic", OperationID: "createPosition", Write: true,
+		Summary:     "Prendre position sur un constat",
+		Description: "agree, nuance ou disagree, avec un commentaire (obligatoire sauf accord) ; une organisation participante seulement ; un changement s'ajoute à l'historique.",
+		Params:      []Param{fID}, Body: domain.Position{}, Response: domain.Position{}, Status: http.StatusCreated, Handle: s.svcHandler(createPosition)})
+	s.addDiag(&Route{Method: "GET", Path: "/diagnostics/{id}/positions", Tag: tag, Kind: "diagnostic", OperationID: "listPositions",
+		Summary: "Lister les positions", Params: []Param{id, {Name: "history", Type: "boolean", Description: "Tout l'historique (sinon la position actuelle de chaque organisation)."}},
+		Response: []domain.Position{}, Handle: s.svcHandler(listPositions)})
+
+	s.addDiag(&Route{Method: "GET", Path: "/diagnostics/{id}/restitutions", Tag: tag, Kind: "diagnostic", OperationID: "listRestitutions",
+		Summary: "Lister les restitutions", Params: []Param{id}, Response: []domain.Restitution{}, Handle: s.svcHandler(listRestitutions)})
+	s.addDiag(&Route{Method: "POST", Path: "/diagnostics/{id}/restitutions", Tag: tag, Kind: "diagnostic", OperationID: "createRestitution", Write: true,
+		Summary: "Préparer une restitution-débat", Description: "Date, lieu, priorités candidates et nombre de points par organisation (10 par défaut).",
+		Params: []Param{id}, Body: domain.Restitution{}, Response: domain.Restitution{}, Status: http.StatusCreated, Handle: s.svcHandler(createRestitution)}, auth.Update)
+	rID := idParam("de la restitution")
+	s.addDiag(&Route{Method: "PUT", Path: "/restitutions/{id}", Tag: tag, Kind: "diagnostic", OperationID: "updateRestitution", Write: true, Conditional: true,
+		Summary: "Modifier une restitution", Params: []Param{rID}, Body: domain.Restitution{}, Response: domain.Restitution{}, Handle: s.svcHandler(updateRestitution)})
+	s.addDiag(&Route{Method: "POST", Path: "/restitutions/{id}/reviews", Tag: tag, Kind: "diagnostic", OperationID: "reviewFinding", Write: true,
+		Summary: "Examiner un constat en restitution", Description: "validated, amended (avec la nouvelle rédaction) ou rejected (avec le motif).",
+		Params: []Param{rID}, Body: ReviewRequest{}, Response: ReviewResult{}, Handle: s.svcHandler(reviewFinding)}, auth.Update)
+	s.addDiag(&Route{Method: "POST", Path: "/restitutions/{id}/votes", Tag: tag, Kind: "diagnostic", OperationID: "votePriorities", Write: true,
+		Summary: "Répartir ses points entre les priorités", Description: "Une organisation participante répartit au plus le nombre de points de la restitution ; un nouveau vote remplace le précédent.",
+		Params: []Param{rID}, Body: domain.PriorityVote{}, Response: domain.PriorityVote{}, Status: http.StatusCreated, Handle: s.svcHandler(votePriorities)})
+	s.addDiag(&Route{Method: "GET", Path: "/restitutions/{id}/ranking", Tag: tag, Kind: "diagnostic", OperationID: "getRanking",
+		Summary: "Classement des priorités et dispersion des points", Params: []Param{rID}, Response: diagnostic.RestitutionResult{}, Handle: s.svcHandler(getRanking)})
+
+	s.addDiag(&Route{Method: "GET", Path: "/diagnostics/{id}/synthesis", Tag: tag, Kind: "diagnostic", OperationID: "getDiagnosticSynthesis",
+		Summary:     "Synthèse : croisement des points de vue et priorités",
+		Description: "Pour chaque constat : adhésion, dispersion entre organisations (Leik), écart entre familles d'acteurs (CAF, collectivités, associations), constats discutés ; accord entre organisations ; classement des priorités.",
+		Params:      []Param{id}, Response: diagnostic.Synthesis{}, Handle: s.svcHandler(getSynthesis)})
+	s.addDiag(&Route{Method: "GET", Path: "/diagnostics/{id}/export", Tag: tag, Kind: "diagnostic", OperationID: "exportDiagnostic",
+		Summary:  "Exporter le diagnostic (document structuré JSON ou Markdown)",
+		Params:   []Param{id, {Name: "format", Description: "json (défaut) ou markdown.", Enum: []string{"json", "markdown"}}},
+		Produces: []string{"application/json", "text/markdown"}, Handle: s.svcHandler(exportDiagnostic)}, auth.Export)
+
+	s.registerGovernanceRoutes()
+}
+
+func listDiagnostics(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	q := newQuery(r)
+	f := domain.DiagnosticFilter{Perimeter: q.str("perimeter"), Theme: q.str("theme"), Stage: q.oneOf("stage", domain.Stages), Org: q.id("org"), Text: q.str("q")}
+	f.Offset, f.Limit = q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	p, err := svc.Diagnostics(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	return writeList(w, r, p, f.Offset, f.Limit)
+}
+
+func createDiagnostic(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	var d domain.Diagnostic
+	if err := decodeBody(r, &d); err != nil {
+		return err
+	}
+	if err := svc.CreateDiagnostic(r.Context(), &d); err != nil {
+		return err
+	}
+	return created(w, "/diagnostics/", d.ID, d.Version, d)
+}
+
+func getDiagnostic(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := svc.Diagnostic(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	setETag(w, d.Version)
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func updateDiagnostic(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var d domain.Diagnostic
+	if err := decodeBody(r, &d); err != nil {
+		return err
+	}
+	if d.Version, err = expectedVersion(r, d.Version); err != nil {
+		return err
+	}
+	d.ID = id
+	if err := svc.UpdateDiagnostic(r.Context(), &d); err != nil {
+		return err
+	}
+	setETag(w, d.Version)
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func moveStage(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var m StageChange
+	if err := decodeBody(r, &m); err != nil {
+		return err
+	}
+	d, err := svc.MoveStage(r.Context(), id, m.Stage, m.Note)
+	if err != nil {
+		return err
+	}
+	setETag(w, d.Version)
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func freezePortrait(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var p analysis.Params
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err := decodeBody(r, &p); err != nil {
+			return err
+		}
+	}
+	pt, err := svc.FreezePortrait(r.Context(), id, &p)
+	if err != nil {
+		return err
+	}
+	return created(w, "/portraits/", pt.ID, pt.Version, pt)
+}
+
+func listPortraits(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	syn, err := svc.Synthesis(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, syn.Portraits)
+}
+
+func getPortrait(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := svc.Diag.Portrait(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Diagnostic(r.Context(), p.DiagnosticID); err != nil {
+		return domain.NotFound("Portrait", strconv.FormatInt(id, 10))
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func listActivities(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	as, err := svc.Activities(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, as)
+}
+
+func createActivity(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var a domain.Activity
+	if err := decodeBody(r, &a); err != nil {
+		return err
+	}
+	a.DiagnosticID = id
+	if err := svc.AddActivity(r.Context(), &a); err != nil {
+		return err
+	}
+	return created(w, "/activities/", a.ID, a.Version, a)
+}
+
+func updateActivity(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var a domain.Activity
+	if err := decodeBody(r, &a); err != nil {
+		return err
+	}
+	if a.Version, err = expectedVersion(r, a.Version); err != nil {
+		return err
+	}
+	a.ID = id
+	if err := svc.UpdateActivity(r.Context(), &a); err != nil {
+		return err
+	}
+	setETag(w, a.Version)
+	return writeJSON(w, http.StatusOK, a)
+}
+
+func createAttachment(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	name := newQuery(r).str("name")
+	if name == "" {
+		return badRequest("Le nom du fichier est requis (paramètre name).", fieldErr("name", "obligatoire"))
+	}
+	content, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	a, err := svc.AddAttachment(r.Context(), id, name, content)
+	if err != nil {
+		return err
+	}
+	return created(w, "/attachments/", a.ID, a.Version, a)
+}
+
+func getAttachment(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, b, err := svc.Attachment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", a.MediaType)
+	w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(a.Name))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, err = w.Write(b)
+	return err
+}
+
+func listFindings(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	fs, err := svc.Findings(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, fs)
+}
+
+func createFinding(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var f domain.Finding
+	if err := decodeBody(r, &f); err != nil {
+		return err
+	}
+	f.DiagnosticID = id
+	if err := svc.AddFinding(r.Context(), &f); err != nil {
+		return err
+	}
+	return created(w, "/findings/", f.ID, f.Version, f)
+}
+
+func getFinding(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := svc.Diag.Finding(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Diagnostic(r.Context(), f.DiagnosticID); err != nil {
+		return domain.NotFound("Constat", strconv.FormatInt(id, 10))
+	}
+	setETag(w, f.Version)
+	return writeJSON(w, http.StatusOK, f)
+}
+
+func updateFinding(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var f domain.Finding
+	if err := decodeBody(r, &f); err != nil {
+		return err
+	}
+	if f.Version, err = expectedVersion(r, f.Version); err != nil {
+		return err
+	}
+	f.ID = id
+	if err := svc.UpdateFinding(r.Context(), &f); err != nil {
+		return err
+	}
+	setETag(w, f.Version)
+	return writeJSON(w, http.StatusOK, f)
+}
+
+func createPosition(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var p domain.Position
+	if err := decodeBody(r, &p); err != nil {
+		return err
+	}
+	p.FindingID = id
+	if err := svc.AddPosition(r.Context(), &p); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, p)
+}
+
+func listPositions(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	h := newQuery(r).str("history")
+	ps, err := svc.Positions(r.Context(), id, h == "true" || h == "1")
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ps)
+}
+
+func listRestitutions(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Diagnostic(r.Context(), id); err != nil {
+		return err
+	}
+	rs, err := svc.Diag.Restitutions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rs)
+}
+
+func createRestitution(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var rs domain.Restitution
+	if err := decodeBody(r, &rs); err != nil {
+		return err
+	}
+	rs.DiagnosticID = id
+	if err := svc.CreateRestitution(r.Context(), &rs); err != nil {
+		return err
+	}
+	return created(w, "/restitutions/", rs.ID, rs.Version, rs)
+}
+
+func updateRestitution(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var rs domain.Restitution
+	if err := decodeBody(r, &rs); err != nil {
+		return err
+	}
+	if rs.Version, err = expectedVersion(r, rs.Version); err != nil {
+		return err
+	}
+	rs.ID = id
+	if err := svc.UpdateRestitution(r.Context(), &rs); err != nil {
+		return err
+	}
+	setETag(w, rs.Version)
+	return writeJSON(w, http.StatusOK, rs)
+}
+
+func reviewFinding(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var rq ReviewRequest
+	if err := decodeBody(r, &rq); err != nil {
+		return err
+	}
+	rs, f, err := svc.Review(r.Context(), id, rq.Review, rq.FindingVersion)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ReviewResult{Restitution: *rs, Finding: *f})
+}
+
+func votePriorities(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var v domain.PriorityVote
+	if err := decodeBody(r, &v); err != nil {
+		return err
+	}
+	v.RestitutionID = id
+	if err := svc.Vote(r.Context(), &v); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, v)
+}
+
+func getRanking(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rs, err := svc.Diag.Restitution(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	syn, err := svc.Synthesis(r.Context(), rs.DiagnosticID)
+	if err != nil {
+		return err
+	}
+	for _, rr := range syn.Restitutions {
+		if rr.Restitution.ID == id {
+			return writeJSON(w, http.StatusOK, rr)
+		}
+	}
+	return domain.NotFound("Restitution", strconv.FormatInt(id, 10))
+}
+
+func getSynthesis(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	syn, err := svc.Synthesis(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, syn)
+}
+
+func exportDiagnostic(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	q := newQuery(r)
+	format := q.oneOf("format", []string{"json", "markdown"})
+	if err := q.err(); err != nil {
+		return err
+	}
+	syn, err := svc.Synthesis(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	name := "diagnostic-" + strconv.FormatInt(id, 10)
+	if format == "markdown" {
+		var b bytes.Buffer
+		if err := diagnostic.WriteMarkdown(&b, syn); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.md"`)
+		_, err = w.Write(b.Bytes())
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(syn)
+}

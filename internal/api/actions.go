@@ -37,7 +37,7 @@ func (s *Server) actionRoutes() {
 		Body:        domain.Action{}, Response: domain.Action{}, Status: http.StatusCreated, Handle: s.createAction,
 	})
 	s.add(&Route{
-		Method: "GET", Path: "/actions/{id}", Tag: "actions", Kind: "action", OperationID: "getAction",
+		Method: "GET", Path: "/actions/{id}", Tag: "actions", Kind: "action", OperationID: "getAction", ETag: true,
 		Summary: "Lire une action, avec ses financements et les rôles des acteurs",
 		Params:  []Param{id}, Response: domain.Action{}, Handle: s.getAction,
 	})
@@ -92,7 +92,9 @@ func (s *Server) getAction(w http.ResponseWriter, r *http.Request) error {
 	if a.Roles == nil {
 		a.Roles = []domain.ActionRole{}
 	}
-	setETag(w, a.Version)
+	if notModified(w, r, a.Version) {
+		return nil
+	}
 	return writeJSON(w, http.StatusOK, a)
 }
 

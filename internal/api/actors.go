@@ -40,7 +40,7 @@ func (s *Server) actorRoutes() {
 		Summary: "Créer un acteur", Body: domain.Actor{}, Response: domain.Actor{}, Status: http.StatusCreated, Handle: s.createActor,
 	})
 	s.add(&Route{
-		Method: "GET", Path: "/actors/{id}", Tag: "acteurs", Kind: "actor", OperationID: "getActor",
+		Method: "GET", Path: "/actors/{id}", Tag: "acteurs", Kind: "actor", OperationID: "getActor", ETag: true,
 		Summary: "Lire un acteur", Params: []Param{id}, Response: domain.Actor{}, Handle: s.getActor,
 	})
 	s.add(&Route{
@@ -78,7 +78,9 @@ func (s *Server) getActor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setETag(w, a.Version)
+	if notModified(w, r, a.Version) {
+		return nil
+	}
 	return writeJSON(w, http.StatusOK, a)
 }
 

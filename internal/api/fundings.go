@@ -26,7 +26,7 @@ func (s *Server) fundingRoutes() {
 		Body:        domain.Funding{}, Response: domain.Funding{}, Status: http.StatusCreated, Handle: s.createFunding,
 	})
 	s.add(&Route{
-		Method: "GET", Path: "/fundings/{id}", Tag: "financements", Kind: "funding", OperationID: "getFunding",
+		Method: "GET", Path: "/fundings/{id}", Tag: "financements", Kind: "funding", OperationID: "getFunding", ETag: true,
 		Summary: "Lire un financement", Params: []Param{id}, Response: domain.Funding{}, Handle: s.getFunding,
 	})
 	s.add(&Route{
@@ -62,7 +62,9 @@ func (s *Server) getFunding(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setETag(w, f.Version)
+	if notModified(w, r, f.Version) {
+		return nil
+	}
 	return writeJSON(w, http.StatusOK, f)
 }
 

@@ -36,7 +36,7 @@ func (s *Server) indicatorRoutes() {
 		Body:    domain.Indicator{}, Response: domain.Indicator{}, Status: http.StatusCreated, Handle: s.createIndicator,
 	})
 	s.add(&Route{
-		Method: "GET", Path: "/indicators/{code}", Tag: "indicateurs", Kind: "indicator", OperationID: "getIndicator",
+		Method: "GET", Path: "/indicators/{code}", Tag: "indicateurs", Kind: "indicator", OperationID: "getIndicator", ETag: true,
 		Summary: "Lire un indicateur du catalogue", Params: []Param{code}, Response: domain.Indicator{}, Handle: s.getIndicator,
 	})
 	s.add(&Route{
@@ -92,7 +92,9 @@ func (s *Server) getIndicator(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setETag(w, ind.Version)
+	if notModified(w, r, ind.Version) {
+		return nil
+	}
 	return writeJSON(w, http.StatusOK, ind)
 }
 

@@ -209,6 +209,13 @@ func (s *Server) openAPI() ([]byte, error) {
 				"schema":      map[string]any{"type": "string"},
 			})
 		}
+		if rt.ETag {
+			params = append(params, map[string]any{
+				"name": "If-None-Match", "in": "header", "required": false,
+				"description": "Version déjà connue, par exemple \"3\" : 304 si elle n'a pas changé.",
+				"schema":      map[string]any{"type": "string"},
+			})
+		}
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
@@ -235,6 +242,12 @@ func (s *Server) openAPI() ([]byte, error) {
 			}
 			success["content"] = map[string]any{mt: map[string]any{
 				"schema": g.schema(reflect.TypeOf(rt.Response))}}
+		}
+		if rt.ETag {
+			success["headers"] = map[string]any{"ETag": map[string]any{
+				"description": "Version de l'enregistrement, à renvoyer dans If-Match pour le modifier.",
+				"schema":      map[string]any{"type": "string"}}}
+			responses["304"] = map[string]any{"description": "Non modifié (If-None-Match)."}
 		}
 		responses[strconv.Itoa(rt.SuccessStatus())] = success
 		if len(params) > 0 || rt.Body != nil {

@@ -35,6 +35,28 @@ func TestQueryParameters(t *testing.T) {
 		if seen != 5 {
 			t.Errorf("children through links: %d", seen)
 		}
+		// Conditional GET: 304 while the version holds, 200 after a change.
+		var a domain.Actor
+		r = e.do("GET", "/api/v1/indicators/population", nil, nil).expect(200)
+		etag := r.Header.Get("ETag")
+		if etag == "" {
+			t.Fatal("no ETag")
+		}
+		r = e.do("GET", "/api/v1/indicators/population", nil, hdr{"If-None-Match": etag}).expect(304)
+		if len(r.Body) != 0 {
+			t.Errorf("304 with a body: %q", r.Body)
+		}
+		e.do("GET", "/api/v1/indicators/population", nil, hdr{"If-None-Match": "W/" + etag}).expect(304)
+		e.do("GET", "/api/v1/territories/18033", nil, hdr{"If-None-Match": `"999"`}).expect(200)
+		e.do("POST", "/api/v1/actors", domain.Actor{Name: "Ludothèque", Type: "association"}, e.auth()).expect(201).decode(&a)
+		path := fmt.Sprintf("/api/v1/actors/%d", a.ID)
+		e.do("GET", path, nil, hdr{"If-None-Match": `"1"`}).expect(304)
+		a.Name = "Ludothèque municipale"
+		e.do("PUT", path, a, e.auth()).expect(200)
+		e.do("GET", path, nil, hdr{"If-None-Match": `"1"`}).expect(200).decode(&a)
+		if a.Version != 2 || a.Name != "Ludothèque municipale" {
+			t.Errorf("after update: %+v", a)
+		}
 		e.do("GET", "/api/v1/territories/18/children?offset=-1", nil, nil).expect(400).expectFields("offset")
 		e.do("GET", fmt.Sprintf("/api/v1/territories/18/children?offset=%d", 10), nil, nil).expect(200)
 	})

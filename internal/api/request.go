@@ -389,6 +389,25 @@ func expectedVersion(r *http.Request, bodyVersion int64) (int64, error) {
 		Fields:  []domain.FieldError{fieldErr("version", "obligatoire")}}
 }
 
+// notModified sets the ETag and, when If-None-Match names the same version
+// (weak comparison: W/"3" matches "3"), answers 304 and returns true.
+func notModified(w http.ResponseWriter, r *http.Request, version int64) bool {
+	setETag(w, version)
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" {
+		return false
+	}
+	want := strconv.FormatInt(version, 10)
+	for _, tag := range strings.Split(inm, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.Trim(strings.TrimPrefix(tag, "W/"), `"`) == want {
+			w.WriteHeader(http.StatusNotModified)
+			return true
+		}
+	}
+	return false
+}
+
 // setETag sets the record version as a strong ETag.
 func setETag(w http.ResponseWriter, version int64) {
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(version, 10)))

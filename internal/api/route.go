@@ -49,7 +49,10 @@ type Route struct {
 	// Conditional says the route takes the record version (If-Match or body
 	// "version") and answers 409/428.
 	Conditional bool
-	Handle      HandlerFunc
+	// ETag says the GET route answers the record version as ETag and 304 Not
+	// Modified to a matching If-None-Match.
+	ETag   bool
+	Handle HandlerFunc
 
 	strictQuery bool // refuse undeclared query parameters (core routes)
 }

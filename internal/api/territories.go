@@ -53,7 +53,7 @@ func (s *Server) territoryRoutes() {
 		Handle:   s.listTerritories,
 	})
 	s.add(&Route{
-		Method: "GET", Path: "/territories/{code}", Tag: "territoires", Kind: "territory", OperationID: "getTerritory",
+		Method: "GET", Path: "/territories/{code}", Tag: "territoires", Kind: "territory", OperationID: "getTerritory", ETag: true,
 		Summary:     "Lire un territoire",
 		Description: "Un ancien code (commune déléguée, associée, fusionnée) renvoie la commune actuelle, avec requested_code et alias_of. Les groupes (EPCI, département, région, périmètre) listent leurs communes dans communes.",
 		Params:      []Param{code}, Response: TerritoryDetail{}, Handle: s.getTerritory,
@@ -165,7 +165,9 @@ func (s *Server) getTerritory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setETag(w, d.Version)
+	if notModified(w, r, d.Version) {
+		return nil
+	}
 	return writeJSON(w, http.StatusOK, d)
 }
 

@@ -169,7 +169,7 @@ type core struct {
 	white         []WhiteZone
 	under         []UnderServed
 	unknown       []CommuneRef
-	funding       Funding
+	funding       FundingSummary
 	overlaps      []Overlap
 	overlapsTotal int
 	network       Network

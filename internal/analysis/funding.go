@@ -7,9 +7,9 @@ import (
 
 // funding sums the year's fundings of the scope's actions, each spread over
 // its zone like its capacity and restricted to the scope (amount × share).
-func (q *scopeReq) funding(year int, acts []int32, share []float64, full bool) Funding {
+func (q *scopeReq) funding(year int, acts []int32, share []float64, full bool) FundingSummary {
 	s := q.s
-	out := Funding{Year: year}
+	out := FundingSummary{Year: year}
 	byF := map[int32]float64{}
 	type fa struct {
 		f   int32

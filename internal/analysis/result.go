@@ -12,7 +12,7 @@ type Result struct {
 	NeedUnknown   []CommuneRef    `json:"need_unknown"`
 	Overlaps      []Overlap       `json:"overlaps"`
 	OverlapsTotal int             `json:"overlaps_total"`
-	Funding       Funding         `json:"funding"`
+	Funding       FundingSummary  `json:"funding"`
 	Network       Network         `json:"network"`
 	Equity        Equity          `json:"equity"`
 	Trends        Trends          `json:"trends"`
@@ -126,8 +126,8 @@ type SingleFunded struct {
 	Amount     float64 `json:"amount"` // in the scope
 }
 
-// Funding sums up who pays for the scope's actions.
-type Funding struct {
+// FundingSummary sums up who pays for the scope's actions.
+type FundingSummary struct {
 	Year                int            `json:"year"`
 	Total               float64        `json:"total"`
 	CAF                 float64        `json:"caf"`

@@ -86,4 +86,3 @@ func FuzzParseNumber(f *testing.F) {
 		}
 	})
 }
-

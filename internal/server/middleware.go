@@ -3,6 +3,8 @@ package server
 import (
 	"bufio"
 	"compress/gzip"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
@@ -50,10 +52,24 @@ func (w *statusWriter) Flush() {
 	}
 }
 
-// logRequests logs one line per request.
+// requestID returns the request's X-Request-ID when it is a sane token (a
+// proxy set it), or a new random one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 64 && strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == "" {
+		return id
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// logRequests logs one line per request, with an id also sent back in
+// X-Request-ID (so that a user's report can be found in the log).
 func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := requestID(r)
+		w.Header().Set("X-Request-ID", id)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			level := slog.LevelInfo
@@ -63,7 +79,7 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 			if sw.status >= 500 {
 				level = slog.LevelError
 			}
-			log.Log(r.Context(), level, "http",
+			log.Log(r.Context(), level, "http", slog.String("id", id),
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr))

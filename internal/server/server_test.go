@@ -95,9 +95,23 @@ func TestServer(t *testing.T) {
 				if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
 					t.Errorf("%s: CSP %q", p, csp)
 				}
+				if len(h.Get("X-Request-ID")) != 16 {
+					t.Errorf("%s: X-Request-ID %q", p, h.Get("X-Request-ID"))
+				}
 				if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" || h.Get("X-Frame-Options") != "DENY" {
 					t.Errorf("%s: headers %v", p, h)
 				}
+			}
+		})
+
+		t.Run("request id", func(t *testing.T) {
+			resp, _ := e.do("GET", "/healthz", "", map[string]string{"X-Request-ID": "proxy-42"})
+			if resp.Header.Get("X-Request-ID") != "proxy-42" {
+				t.Errorf("proxy id not kept: %q", resp.Header.Get("X-Request-ID"))
+			}
+			resp, _ = e.do("GET", "/healthz", "", map[string]string{"X-Request-ID": "<script>"})
+			if id := resp.Header.Get("X-Request-ID"); id == "<script>" || len(id) != 16 {
+				t.Errorf("bad id echoed: %q", id)
 			}
 		})
 

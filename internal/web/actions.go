@@ -57,7 +57,7 @@ func (h *handler) loadRefOptions(ctx context.Context) (refOptions, error) {
 	} else {
 		o.Actors = actors.Items
 	}
-	for _, ty := range []domain.TerritoryType{domain.TypeDepartement, domain.TypeEPCI} {
+	for _, ty := range []domain.TerritoryType{domain.TypeDepartement, domain.TypeEPCI, domain.TypePerimeter} {
 		pg, err := h.s.Territories(ctx, domain.TerritoryFilter{Type: ty, Limit: 400})
 		if err != nil {
 			return o, err

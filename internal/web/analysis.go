@@ -57,7 +57,6 @@ func parseAnalysisForm(q url.Values) (analysisForm, analysis.Params) {
 type analysisData struct {
 	F           analysisForm
 	Ref         refOptions
-	Perimeters  []domain.Territory
 	R           *analysis.Result
 	Error       string
 	ThemeLabels string
@@ -104,9 +103,6 @@ func (h *handler) analysis(w http.ResponseWriter, r *http.Request) {
 	if d.Ref, err = h.refOptions(ctx); err != nil {
 		h.fail(w, r, err)
 		return
-	}
-	if pg, err := h.s.Territories(ctx, domain.TerritoryFilter{Type: domain.TypePerimeter, Limit: 200}); err == nil {
-		d.Perimeters = pg.Items
 	}
 	if d.F.Scope == "" && len(d.Ref.Groups) > 0 {
 		d.F.Scope = d.Ref.Groups[0].Code

@@ -306,7 +306,11 @@ func loadValues(ctx context.Context, s domain.Store, d *data) time.Duration {
 	return time.Since(t0)
 }
 
-// csvWriter writes CSV rows for the CLI loads, quoting every text field.
+// null is written as an empty unquoted field: NULL for PostgreSQL's COPY
+// (an empty string is written "", as COPY reads it).
+const null = "\x00"
+
+// csvWriter writes CSV rows for the CLI loads.
 type csvWriter struct {
 	f *os.File
 	w *bufio.Writer
@@ -323,7 +327,10 @@ func (c *csvWriter) row(fields ...string) {
 		if i > 0 {
 			c.w.WriteByte(',')
 		}
-		if strings.ContainsAny(f, ",\"\n") {
+		if f == null {
+			continue
+		}
+		if f == "" || strings.ContainsAny(f, ",\"\n") {
 			c.w.WriteString(`"` + strings.ReplaceAll(f, `"`, `""`) + `"`)
 		} else {
 			c.w.WriteString(f)
@@ -346,7 +353,7 @@ func writeCSVs(d *data, dir string, actorIDs []int64, firstID int64, now string)
 	id := firstID
 	date := func(x *domain.Date) string {
 		if x == nil {
-			return ""
+			return null
 		}
 		return x.String()
 	}

@@ -602,20 +602,28 @@ func (b *Bulk) UpsertActors(ctx context.Context, as []domain.Actor) ([]int64, er
 		}
 		keys[i] = srcKey{a.Source, a.ExternalID}
 	}
-	ids, write, _, err := b.assignIDs(ctx, "actors", keys, false)
+	ids, write, ex, err := b.assignIDs(ctx, "actors", keys, false)
 	if err != nil {
 		return nil, err
 	}
-	sp := b.upsertSpec("actors", actorSpecCols, "id", []string{"name", "type", "siren", "siret", "commune", "territory"})
+	upsert := b.upsertSpec("actors", actorSpecCols, "id", []string{"name", "type", "siren", "siret", "commune", "territory"})
 	now := b.S.D.TimeArg(b.Now)
-	args := make([]any, 0, len(write)*len(actorSpecCols))
+	var newArgs, oldArgs []any
 	for _, i := range write {
 		a := &as[i]
-		args = append(args, ids[i], a.Source, a.ExternalID, a.Name, a.Type, a.SIREN, a.SIRET, a.Commune, a.Territory,
-			a.OwnerOrg, string(a.Visibility), now, now, 1)
+		row := []any{ids[i], a.Source, a.ExternalID, a.Name, a.Type, a.SIREN, a.SIRET, a.Commune, a.Territory,
+			a.OwnerOrg, string(a.Visibility), now, now, 1}
+		if _, existed := ex[keys[i]]; existed {
+			oldArgs = append(oldArgs, row...)
+		} else {
+			newArgs = append(newArgs, row...)
+		}
 	}
 	b.Touch("actors")
-	if err := b.L.Load(ctx, sp, args); err != nil {
+	if err := b.L.Load(ctx, &Spec{Table: "actors", Cols: actorSpecCols}, newArgs); err != nil {
+		return nil, err
+	}
+	if err := b.L.Load(ctx, upsert, oldArgs); err != nil {
 		return nil, err
 	}
 	for i := range as {
@@ -666,23 +674,29 @@ func (b *Bulk) upsertActions(ctx context.Context, as []domain.Action) ([]int64, 
 	if err != nil {
 		return nil, err
 	}
-	plain := b.Empty("actions")
-	sp := b.upsertSpec("actions", ActionCols, "id", actionData)
-	if plain {
-		sp = &Spec{Table: "actions", Cols: ActionCols}
-	}
+	// New rows (fresh ids, keys not in the table) cannot conflict: they go
+	// in with a plain INSERT (COPY straight into the table on PostgreSQL);
+	// only rows that exist take the upsert.
+	plain := &Spec{Table: "actions", Cols: ActionCols}
+	upsert := b.upsertSpec("actions", ActionCols, "id", actionData)
 	now := b.S.D.TimeArg(b.Now)
-	args := make([]any, 0, len(write)*len(ActionCols))
+	newArgs := make([]any, 0, len(write)*len(ActionCols))
+	var oldArgs []any
 	var links []any
 	var staleLinks, staleRoles []any
 	var roles []any
 	for _, i := range write {
 		a := &as[i]
 		zone, places := JoinList(a.Zone), JoinList(a.Places)
-		args = append(args, ids[i], a.Source, a.ExternalID, a.Title, a.Description, a.OperatorID, JoinList(a.Themes), JoinList(a.Publics),
-			JoinList(a.Labels), zone, places, a.Capacity, b.S.D.DateArg(a.StartDate), b.S.D.DateArg(a.EndDate), a.Status,
-			a.OwnerOrg, string(a.Visibility), now, now, 1)
 		e, existed := ex[keys[i]]
+		row := []any{ids[i], a.Source, a.ExternalID, a.Title, a.Description, a.OperatorID, JoinList(a.Themes), JoinList(a.Publics),
+			JoinList(a.Labels), zone, places, a.Capacity, b.S.D.DateArg(a.StartDate), b.S.D.DateArg(a.EndDate), a.Status,
+			a.OwnerOrg, string(a.Visibility), now, now, 1}
+		if existed {
+			oldArgs = append(oldArgs, row...)
+		} else {
+			newArgs = append(newArgs, row...)
+		}
 		if !existed || e.zone != zone || e.places != places {
 			if existed {
 				staleLinks = append(staleLinks, ids[i])
@@ -699,7 +713,10 @@ func (b *Bulk) upsertActions(ctx context.Context, as []domain.Action) ([]int64, 
 		}
 	}
 	b.Touch("actions")
-	if err := b.L.Load(ctx, sp, args); err != nil {
+	if err := b.L.Load(ctx, plain, newArgs); err != nil {
+		return nil, err
+	}
+	if err := b.L.Load(ctx, upsert, oldArgs); err != nil {
 		return nil, err
 	}
 	if err := b.deleteIn(ctx, "action_territories", "action_id", staleLinks); err != nil {
@@ -708,12 +725,10 @@ func (b *Bulk) upsertActions(ctx context.Context, as []domain.Action) ([]int64, 
 	if err := b.deleteIn(ctx, "action_roles", "action_id", staleRoles); err != nil {
 		return nil, err
 	}
-	linkSpec := &Spec{Table: "action_territories", Cols: []string{"territory_code", "action_id"}, Conflict: "ON CONFLICT DO NOTHING"}
-	if plain {
-		linkSpec.Conflict = ""
-		sortPairs(links)
-	}
-	if err := b.L.Load(ctx, linkSpec, links); err != nil {
+	// Links of new actions and of re-linked ones (their old links are gone)
+	// cannot conflict either; in key order they append to the b-tree.
+	sortPairs(links)
+	if err := b.L.Load(ctx, &Spec{Table: "action_territories", Cols: []string{"territory_code", "action_id"}}, links); err != nil {
 		return nil, err
 	}
 	if len(roles) > 0 {

@@ -153,11 +153,12 @@ func (s *DB) IndicatorValues(ctx context.Context, f domain.IndicatorValueFilter)
 			args = append(args, cur)
 		}
 	}
-	from := " FROM indicator_years y JOIN indicator_values v ON v.indicator = y.indicator AND v.year = y.year"
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	// CROSS JOIN makes SQLite drive from indicator_years (a few hundred
+	// rows) and probe the value key for each pair; PostgreSQL plans it as
+	// an ordinary join.
+	from := " FROM indicator_years y CROSS JOIN indicator_values v"
+	where = append([]string{"v.indicator = y.indicator AND v.year = y.year"}, where...)
+	cond := " WHERE " + strings.Join(where, " AND ")
 	if err := s.R.QueryRowContext(ctx, s.D.Q("SELECT count(*)"+from+cond), args...).Scan(&page.Total); err != nil {
 		return page, err
 	}

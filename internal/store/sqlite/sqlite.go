@@ -123,7 +123,13 @@ type bulk struct{ *sqldb.Bulk }
 
 func (b *bulk) Commit() error {
 	b.Tx.Exec("PRAGMA cache_size = -2000")
-	return b.Bulk.Commit()
+	if err := b.Bulk.Commit(); err != nil {
+		return err
+	}
+	// Fresh statistics after a load, so that the planner keeps choosing the
+	// key probes; analysis_limit bounds the cost to a sample per index.
+	_, err := b.S.W.Exec("PRAGMA analysis_limit = 1000; ANALYZE")
+	return err
 }
 
 func (b *bulk) Rollback() error {

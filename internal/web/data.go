@@ -143,6 +143,7 @@ func (h *handler) loadTerritory(ctx context.Context, code string, inds map[strin
 		td.Communes = pg.Items
 		sort.Slice(td.Communes, func(i, j int) bool { return td.Communes[i].Name < td.Communes[j].Name })
 	}
+	own := map[string]map[int]float64{}
 	const pageSize = 20000
 	for off := 0; ; off += pageSize {
 		pg, err := h.s.IndicatorValues(ctx, domain.IndicatorValueFilter{Territory: t.Code, Offset: off, Limit: pageSize})
@@ -150,6 +151,15 @@ func (h *handler) loadTerritory(ctx context.Context, code string, inds map[strin
 			return nil, err
 		}
 		for _, v := range pg.Items {
+			if v.Territory == t.Code && len(td.Communes) != 1 {
+				// The group's own value (an official figure for the EPCI or
+				// the département) wins over the sum of its communes below.
+				if own[v.Indicator] == nil {
+					own[v.Indicator] = map[int]float64{}
+				}
+				own[v.Indicator][v.Year] = v.Value
+				continue
+			}
 			byYear := td.ByCommune[v.Indicator]
 			if byYear == nil {
 				byYear = map[int]map[string]float64{}
@@ -196,6 +206,14 @@ func (h *handler) loadTerritory(ctx context.Context, code string, inds map[strin
 			}
 		}
 		td.Agg[code] = agg
+	}
+	for code, byYear := range own {
+		if td.Agg[code] == nil {
+			td.Agg[code] = map[int]float64{}
+		}
+		for y, v := range byYear {
+			td.Agg[code][y] = v
+		}
 	}
 	h.cache.mu.Lock()
 	if len(h.cache.tdata) >= cacheMax {

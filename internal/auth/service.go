@@ -138,6 +138,9 @@ func (s *Service) Login(ctx context.Context, email, password, addr string) (*dom
 		return nil, "", err
 	}
 	_ = s.Accounts.SetLastLogin(ctx, u.ID, se.CreatedAt)
+	// Expired sessions are purged at logins (no background job needed on
+	// a single server; every server of a PostgreSQL deployment does it).
+	_, _ = s.Accounts.DeleteExpiredSessions(ctx, se.CreatedAt)
 	s.audit(ctx, &domain.AuditEntry{UserID: u.ID, OrgID: se.OrgID, Via: "session", Action: "login", Kind: "session", Address: addr})
 	return se, tok, nil
 }

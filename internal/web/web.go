@@ -96,16 +96,6 @@ func New(s domain.Store, opts Options) (http.Handler, error) {
 	a := h.assets
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /static/{hash}/{path...}", a.serve)
-	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
-		b, err := fs.ReadFile(a.fs, "dsfr/favicon/favicon.ico")
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "image/x-icon")
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		w.Write(b)
-	})
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /territoires", h.territories)
 	mux.HandleFunc("GET /territoires/{code}", h.portrait)

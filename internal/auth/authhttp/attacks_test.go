@@ -450,11 +450,13 @@ func TestSQLInjection(t *testing.T) {
 		c := e.login(domain.RolePartnerReader)
 		visible := len(listIDs(t, c.do("GET", "/api/v1/actions?limit=500", nil)))
 		routes := map[string][]string{
-			"/api/v1/actions":     {"territory", "theme", "public", "label", "year", "operator", "funder", "q", "sort", "offset", "limit"},
-			"/api/v1/actors":      {"type", "territory", "q", "sort"},
-			"/api/v1/fundings":    {"action", "funder", "year"},
-			"/api/v1/territories": {"type", "parent", "q"},
-			"/actions":            {"territoire", "theme", "public", "q", "label", "annee", "page"},
+			"/api/v1/actions":          {"territory", "theme", "public", "label", "year", "operator", "funder", "q", "sort", "offset", "limit"},
+			"/api/v1/actors":           {"type", "territory", "q", "sort"},
+			"/api/v1/fundings":         {"action", "funder", "year"},
+			"/api/v1/territories":      {"type", "parent", "text", "within"},
+			"/api/v1/indicator-values": {"indicator", "territory", "year"},
+			"/api/v1/indicators":       {"q"},
+			"/actions":                 {"territoire", "theme", "public", "q", "label", "annee", "page"},
 		}
 		for path, params := range routes {
 			for _, param := range params {

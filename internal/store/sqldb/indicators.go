@@ -23,7 +23,7 @@ func scanIndicator(sc interface{ Scan(...any) error }) (domain.Indicator, error)
 
 // Indicator returns a catalogue entry.
 func (s *DB) Indicator(ctx context.Context, code string) (*domain.Indicator, error) {
-	ind, err := scanIndicator(s.R.QueryRowContext(ctx, s.D.Q(qIndicator), code))
+	ind, err := scanIndicator(s.R.QueryRowContext(ctx, s.D.Q(qIndicator)+s.andVisible(ctx, ""), code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("Indicateur", code)
 	}
@@ -35,7 +35,7 @@ func (s *DB) Indicator(ctx context.Context, code string) (*domain.Indicator, err
 
 // Indicators returns the catalogue ordered by code.
 func (s *DB) Indicators(ctx context.Context) ([]domain.Indicator, error) {
-	rows, err := s.R.QueryContext(ctx, s.D.Q(qIndicators))
+	rows, err := s.R.QueryContext(ctx, s.D.Q(s.visibleQuery(ctx, qIndicators, "")))
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +152,9 @@ func (s *DB) IndicatorValues(ctx context.Context, f domain.IndicatorValueFilter)
 			where = append(where, "v.territory = ?")
 			args = append(args, cur)
 		}
+	}
+	if v := s.visibleCond(ctx, "i"); v != "" {
+		where = append(where, "y.indicator IN (SELECT i.code FROM indicators i WHERE "+v+")")
 	}
 	// CROSS JOIN makes SQLite drive from indicator_years (a few hundred
 	// rows) and probe the value key for each pair; PostgreSQL plans it as

@@ -79,7 +79,7 @@ func (s *DB) Territory(ctx context.Context, code string) (*domain.Territory, err
 	if cur == "" {
 		return nil, domain.NotFound("Territoire", code)
 	}
-	t, err := scanTerritory(s.R.QueryRowContext(ctx, s.D.Q(qTerritory), cur))
+	t, err := scanTerritory(s.R.QueryRowContext(ctx, s.D.Q(qTerritory)+s.andVisible(ctx, "t"), cur))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.NotFound("Territoire", code)
 	}
@@ -190,6 +190,9 @@ func (s *DB) Territories(ctx context.Context, f domain.TerritoryFilter) (domain.
 	if f.Text != "" {
 		where = append(where, "(t.name "+s.D.ILike+" ? ESCAPE '\\' OR t.code = ?)")
 		args = append(args, likePattern(f.Text), f.Text)
+	}
+	if v := s.visibleCond(ctx, "t"); v != "" {
+		where = append(where, v)
 	}
 	cond := "1 = 1"
 	if len(where) > 0 {

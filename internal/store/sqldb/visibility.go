@@ -1,7 +1,9 @@
 package sqldb
 
 // Visibility filtering of reads (owned by the accounts work, internal/auth):
-// every read of owned records (actors, actions, fundings) adds the condition
+// every read of owned records (actors, actions, fundings; territories and
+// indicators, whose rows carry an owner and a visibility too, and indicator
+// values through their indicator) adds the condition
 // of auth.VisibilityWhere for the principal of the request, so a record the
 // caller may not see does not exist for it: by id, in a list, a filter, a
 // count, or a stream (exports). A context that went through no
@@ -21,7 +23,10 @@ func (s *DB) visibleCond(ctx context.Context, alias string) string {
 	if !domain.HasPrincipal(ctx) {
 		return ""
 	}
-	return auth.VisibilityWhere(domain.PrincipalFrom(ctx), alias+".owner_org", alias+".visibility")
+	if alias != "" {
+		alias += "."
+	}
+	return auth.VisibilityWhere(domain.PrincipalFrom(ctx), alias+"owner_org", alias+"visibility")
 }
 
 // andVisible returns " AND <condition>" to append to a query that already

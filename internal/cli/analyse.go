@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"maillage/internal/analysis"
 	"maillage/internal/domain"
@@ -172,6 +173,49 @@ func writeAnalysisCSV(w io.Writer, r *analysis.Result) error {
 	return cw.Close()
 }
 
+// table writes aligned columns: text columns (align 'l') padded on the
+// right, number columns ('r') on the left; widths count runes.
+type table struct {
+	indent string
+	align  string
+	rows   [][]string
+}
+
+func newTable(indent, align string, header ...string) *table {
+	return &table{indent: indent, align: align, rows: [][]string{header}}
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(w io.Writer) {
+	width := make([]int, len(t.align))
+	for _, r := range t.rows {
+		for i, c := range r {
+			if n := utf8.RuneCountInString(c); i < len(width) && n > width[i] {
+				width[i] = n
+			}
+		}
+	}
+	for _, r := range t.rows {
+		var b strings.Builder
+		b.WriteString(t.indent)
+		for i, c := range r {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if t.align[i] == 'r' {
+				b.WriteString(pad + c)
+			} else if i < len(r)-1 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(c)
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}
+
 func num(x float64, dec int) string { return analysis.FormatNumber(x, dec) }
 
 func pct(x float64) string { return analysis.FormatNumber(100*x, 1) + " %" }
@@ -232,33 +276,35 @@ func writeAnalysisTable(w io.Writer, snap *analysis.Snapshot, r *analysis.Result
 		}
 		return cs[i].Need > cs[j].Need
 	})
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "Code\tCommune\tBesoin\tOffre\tAccessibilité pour 1 000\t")
+	tb := newTable("  ", "llrrr", "Code", "Commune", "Besoin", "Offre", "Accessibilité pour 1 000")
 	for i, c := range cs {
 		if i >= maxRows {
-			fmt.Fprintf(tw, "…\t%d autres communes (--format csv ou json pour tout voir)\t\t\t\t\n", len(cs)-maxRows)
 			break
 		}
 		need := num(c.Need, 0)
 		if c.NeedUnknown {
 			need = "inconnu"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", c.Code, c.Name, need, num(c.Supply, 1), num(c.AccessibilityPer1000, 1))
+		tb.add(c.Code, c.Name, need, num(c.Supply, 1), num(c.AccessibilityPer1000, 1))
 	}
-	tw.Flush()
+	tb.write(w)
+	if len(cs) > maxRows {
+		fmt.Fprintf(w, "  … %d autres communes (--max N, ou --format csv ou json pour tout voir)\n", len(cs)-maxRows)
+	}
 
 	if len(r.WhiteZones) > 0 {
 		fmt.Fprintln(w, "\nZones blanches (besoin sans aucune offre à portée), par besoin non couvert")
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "Code\tCommune\tNon couverts\t")
+		tb := newTable("  ", "llr", "Code", "Commune", "Non couverts")
 		for i, z := range r.WhiteZones {
 			if i >= maxRows {
-				fmt.Fprintf(tw, "…\t%d autres\t\t\n", len(r.WhiteZones)-maxRows)
 				break
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", z.Code, z.Name, num(z.Uncovered, 0))
+			tb.add(z.Code, z.Name, num(z.Uncovered, 0))
 		}
-		tw.Flush()
+		tb.write(w)
+		if len(r.WhiteZones) > maxRows {
+			fmt.Fprintf(w, "  … %d autres\n", len(r.WhiteZones)-maxRows)
+		}
 	}
 
 	fmt.Fprintf(w, "\nChevauchements possibles (%d)\n", r.OverlapsTotal)
@@ -280,12 +326,11 @@ func writeAnalysisTable(w io.Writer, snap *analysis.Snapshot, r *analysis.Result
 	fmt.Fprintf(tw, "  Actions financées / par un seul financeur\t%d / %d\n", f.FundedActions, f.SingleFunderTotal)
 	tw.Flush()
 	if len(f.ByFunderType) > 0 {
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  Type de financeur\tMontant (€)\tPart\t")
+		tb := newTable("  ", "lrr", "Type de financeur", "Montant (€)", "Part")
 		for _, t := range f.ByFunderType {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t\n", t.Label, num(t.Amount, 0), pct(t.Share))
+			tb.add(t.Label, num(t.Amount, 0), pct(t.Share))
 		}
-		tw.Flush()
+		tb.write(w)
 	}
 
 	n := r.Network
@@ -296,7 +341,7 @@ func writeAnalysisTable(w io.Writer, snap *analysis.Snapshot, r *analysis.Result
 	fmt.Fprintf(tw, "  Composantes (la plus grande)\t%d (%d acteurs)\n", n.Components, n.LargestComponent)
 	fmt.Fprintf(tw, "  Acteurs isolés\t%d\n", len(n.Isolated))
 	if n.CAF.Present {
-		fmt.Fprintf(tw, "  Place de la CAF\t%de par intermédiarité, %de par liens, composante de %s des acteurs\n",
+		fmt.Fprintf(tw, "  Place de la CAF\trang %d par intermédiarité, rang %d par liens, composante de %s des acteurs\n",
 			n.CAF.BetweennessRank, n.CAF.DegreeRank, pct(n.CAF.ComponentShare))
 	} else {
 		fmt.Fprintf(tw, "  Place de la CAF\tabsente du réseau\n")
@@ -313,23 +358,21 @@ func writeAnalysisTable(w io.Writer, snap *analysis.Snapshot, r *analysis.Result
 
 	if len(r.Trends.Points) > 1 {
 		fmt.Fprintln(w, "\nÉvolution")
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "Année\tOffre\tPour 1 000\tZones blanches\tFinancements (€)\tPart CAF\t")
+		tb := newTable("  ", "lrrrrr", "Année", "Offre", "Pour 1 000", "Zones blanches", "Financements (€)", "Part CAF")
 		for _, pt := range r.Trends.Points {
 			fg := pt.Figures
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t\n", pt.Year, num(fg["supply"], 1), num(fg["ratio_per_1000"], 1),
+			tb.add(strconv.Itoa(pt.Year), num(fg["supply"], 1), num(fg["ratio_per_1000"], 1),
 				num(fg["white_zones"], 0), num(fg["funding_total"], 0), pct(fg["caf_share"]))
 		}
-		tw.Flush()
+		tb.write(w)
 	}
 	if len(r.Comparable) > 0 {
 		fmt.Fprintln(w, "\nTerritoires comparables")
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "Code\tNom\tDistance\t")
+		tb := newTable("  ", "llr", "Code", "Nom", "Distance")
 		for _, c := range r.Comparable {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t\n", c.Code, c.Name, num(c.Distance, 2))
+			tb.add(c.Code, c.Name, num(c.Distance, 2))
 		}
-		tw.Flush()
+		tb.write(w)
 	}
 	return nil
 }
@@ -351,11 +394,15 @@ func writeExplainTable(w io.Writer, snap *analysis.Snapshot, e *analysis.Explana
 	}
 	fmt.Fprintf(w, "Accessibilité A_i : %s (soit %s pour 1 000)\n", num(e.Accessibility, 6), num(e.AccessibilityPer1000, 2))
 	fmt.Fprintf(w, "\n%d commune(s) à portée ; celles qui ont une offre :\n", e.Neighbours)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "Code\tCommune\tDistance (km)\tPoids W\tOffre S_j\tDemande D_j\tRatio R_j\tW·R_j\t")
+	if len(e.Catchment) == 0 {
+		fmt.Fprintln(w, "  aucune : la commune est une zone blanche pour cette thématique")
+		return nil
+	}
+	tb := newTable("  ", "llrrrrrr", "Code", "Commune", "Distance (km)", "Poids W", "Offre S_j", "Demande D_j", "Ratio R_j", "W·R_j")
 	for _, c := range e.Catchment {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Code, c.Name, num(c.DistanceKm, 1), num(c.Weight, 4),
+		tb.add(c.Code, c.Name, num(c.DistanceKm, 1), num(c.Weight, 4),
 			num(c.Supply, 2), num(c.Demand, 2), num(c.Ratio, 6), num(c.Contribution, 6))
 	}
-	return tw.Flush()
+	tb.write(w)
+	return nil
 }

@@ -85,6 +85,7 @@ type Step struct {
 var Steps = []Step{
 	{Name: "territoires, indicateurs, acteurs, actions et financements", Run: writeCore},
 	{Name: "périmètre de la CTG", Run: writePerimeters},
+	{Name: "diagnostic partagé, gouvernance et CTG", Run: writeDiagnosticAndCTG},
 	{Name: "retrait des anciens contenus de démonstration", Run: pruneStale},
 }
 

@@ -273,7 +273,7 @@ func demoCTG(ctx context.Context, svc *diagnostic.Service, d *Dataset, diag *dom
 		Signatories: []domain.Signatory{{ActorID: caf.ActorID, OrgID: caf.ID, Role: "CAF", SignedOn: demoDatePtr("2024-02-06")},
 			{ActorID: epci.ActorID, OrgID: epci.ID, Role: "communauté de communes", SignedOn: demoDatePtr("2024-02-06")}},
 		DiagnosticID: diag.ID, BodyID: body.ID,
-		Amendments:   []domain.Amendment{{Number: 1, Date: demoDate("2025-01-20"), Summary: "Ajout de l'axe jeunesse et de l'animateur itinérant"}}}
+		Amendments: []domain.Amendment{{Number: 1, Date: demoDate("2025-01-20"), Summary: "Ajout de l'axe jeunesse et de l'animateur itinérant"}}}
 	if err := svc.CreateConvention(ctx, c); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"iter"
 	"log/slog"
 	"strconv"
 
@@ -395,4 +396,38 @@ func (b *guardedBulk) Commit() error {
 	}
 	b.g.audit(b.ctx, "import", "bulk", "", nil, b.counts)
 	return nil
+}
+
+// Reads without a principal inside the server (the analysis engine loads its
+// shared snapshot in the background) get the network view: public and
+// network records only. One snapshot serves every signed-in person, so it
+// must not hold what only some of them may see (private and partners
+// records are left out of the analysis).
+var networkView = &domain.Principal{Role: domain.RoleObserver, Via: "analysis"}
+
+func viewCtx(ctx context.Context) context.Context {
+	if domain.HasPrincipal(ctx) {
+		return ctx
+	}
+	return domain.WithPrincipal(ctx, networkView)
+}
+
+func (g *guarded) Territories(ctx context.Context, f domain.TerritoryFilter) (domain.Page[domain.Territory], error) {
+	return g.Store.Territories(viewCtx(ctx), f)
+}
+
+func (g *guarded) AllActors(ctx context.Context) iter.Seq2[domain.Actor, error] {
+	return g.Store.AllActors(viewCtx(ctx))
+}
+
+func (g *guarded) AllActions(ctx context.Context) iter.Seq2[domain.Action, error] {
+	return g.Store.AllActions(viewCtx(ctx))
+}
+
+func (g *guarded) AllFundings(ctx context.Context) iter.Seq2[domain.Funding, error] {
+	return g.Store.AllFundings(viewCtx(ctx))
+}
+
+func (g *guarded) AllIndicatorValues(ctx context.Context) iter.Seq2[domain.IndicatorValue, error] {
+	return g.Store.AllIndicatorValues(viewCtx(ctx))
 }

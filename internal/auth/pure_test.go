@@ -204,3 +204,20 @@ func TestThrottle(t *testing.T) {
 		t.Fatal("success did not reset")
 	}
 }
+
+// The route table builds into one ServeMux (no two patterns conflict), so
+// every request resolves to exactly one rule.
+func TestRoutesTable(t *testing.T) {
+	_, errs := newRouteMux()
+	for _, e := range errs {
+		t.Error(e)
+	}
+	for p, r := range Routes {
+		if !r.Open && r.Class == "" {
+			t.Errorf("%s: rule without class", p)
+		}
+		if m, _, _ := strings.Cut(p, " "); m == "GET" && !r.Open && r.Action != Read && r.Action != Export && r.Action != Create && r.Action != Update {
+			t.Errorf("%s: a GET route with action %s", p, r.Action)
+		}
+	}
+}

@@ -19,6 +19,10 @@ type Rule struct {
 
 func r(c Class, a Action) Rule { return Rule{Class: c, Action: a} }
 
+// signedIn is a rule that also needs a signed-in person (the analysis works
+// on the records every organisation shares, not on public ones only).
+func signedIn(c Class, a Action) Rule { return Rule{Class: c, Action: a, SignedIn: true} }
+
 var open = Rule{Open: true}
 
 // Routes maps every route pattern of Maillage (API and web, as registered
@@ -67,6 +71,8 @@ var Routes = map[string]Rule{
 	"PUT /api/v1/fundings/{id}":    r(Data, Update),
 	"DELETE /api/v1/fundings/{id}": r(Data, Delete),
 	"GET /api/v1/exports/{kind}":   r(Data, Export),
+	"GET /api/v1/analysis":         signedIn(Data, Read),
+	"GET /api/v1/analysis/explain": signedIn(Data, Read),
 
 	// JSON API: accounts (internal/auth/authapi).
 	"POST /api/v1/auth/login":                       open,
@@ -106,8 +112,8 @@ var Routes = map[string]Rule{
 	"GET /actions/{id}/modifier":    r(Data, Update),
 	"POST /actions/{id}/modifier":   r(Data, Update),
 	"GET /exports/actions/{format}": r(Data, Export),
-	"GET /analyse":                  r(Data, Read),
-	"GET /analyse/explication":      r(Data, Read),
+	"GET /analyse":                  signedIn(Data, Read),
+	"GET /analyse/explication":      signedIn(Data, Read),
 	"GET /public":                   open,
 	"GET /public/{code}":            open,
 	"GET /diagnostics":              r(Data, Read),

@@ -242,7 +242,7 @@ func (s *DB) DeleteIndicatorValue(ctx context.Context, territory, indicator stri
 // AllIndicatorValues streams every value in key order.
 func (s *DB) AllIndicatorValues(ctx context.Context) iter.Seq2[domain.IndicatorValue, error] {
 	return func(yield func(domain.IndicatorValue, error) bool) {
-		rows, err := s.R.QueryContext(ctx, s.D.Q(qAllIndicatorValues))
+		rows, err := s.R.QueryContext(ctx, s.D.Q(s.visibleValues(ctx, qAllIndicatorValues)))
 		if err != nil {
 			yield(domain.IndicatorValue{}, err)
 			return

@@ -27,6 +27,11 @@ type Store interface {
 	// AccountStore: organisations, people, sessions, tokens, audit log
 	// (internal/auth; implemented in store/sqldb/accounts.go).
 	AccountStore
+	// DiagnosticStore and GovernanceStore: shared diagnostics, governance
+	// bodies and conventions (rules in internal/diagnostic; implemented in
+	// store/sqldb/diagnostics.go and governance.go).
+	DiagnosticStore
+	GovernanceStore
 
 	// Bulk opens a bulk-load transaction for importers: everything written
 	// through it becomes visible at Commit, or not at all.

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math"
 	"os"
@@ -290,31 +289,48 @@ func (ai *actionImport) loadExisting(ctx context.Context) error {
 	return nil
 }
 
-func hashStrings(h interface{ Write([]byte) (int, error) }, ss ...string) {
+// hasher is FNV-1a over strings, without allocating.
+type hasher uint64
+
+func newHasher() hasher { return 14695981039346656037 }
+
+func (h *hasher) add(ss ...string) {
+	x := uint64(*h)
 	for _, s := range ss {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+		for i := 0; i < len(s); i++ {
+			x = (x ^ uint64(s[i])) * 1099511628211
+		}
+		x = (x ^ 0xff) * 1099511628211 // separator
 	}
+	*h = hasher(x)
 }
 
 func actorHash(a *domain.Actor) uint64 {
-	h := fnv.New64a()
-	hashStrings(h, a.Name, a.Type, a.SIREN, a.SIRET, a.Commune, a.Territory, string(a.Visibility), strconv.FormatInt(a.OwnerOrg, 10))
-	return h.Sum64()
+	h := newHasher()
+	h.add(a.Name, a.Type, a.SIREN, a.SIRET, a.Commune, a.Territory, string(a.Visibility), strconv.FormatInt(a.OwnerOrg, 10))
+	return uint64(h)
 }
 
 func actionHash(a *domain.Action) uint64 {
-	h := fnv.New64a()
+	h := newHasher()
 	date := func(d *domain.Date) string {
 		if d == nil {
 			return ""
 		}
 		return d.String()
 	}
-	hashStrings(h, a.Title, a.Description, strconv.FormatInt(a.OperatorID, 10), strings.Join(a.Themes, "|"), strings.Join(a.Publics, "|"),
-		strings.Join(a.Labels, "|"), strings.Join(a.Zone, "|"), strings.Join(a.Places, "|"), strconv.FormatFloat(a.Capacity, 'g', -1, 64),
-		date(a.StartDate), date(a.EndDate), a.Status, string(a.Visibility), strconv.FormatInt(a.OwnerOrg, 10))
-	return h.Sum64()
+	h.add(a.Title, a.Description, strconv.FormatInt(a.OperatorID, 10))
+	h.add(a.Themes...)
+	h.add("\x01")
+	h.add(a.Publics...)
+	h.add("\x01")
+	h.add(a.Labels...)
+	h.add("\x01")
+	h.add(a.Zone...)
+	h.add("\x01")
+	h.add(a.Places...)
+	h.add("\x01", strconv.FormatFloat(a.Capacity, 'g', -1, 64), date(a.StartDate), date(a.EndDate), a.Status, string(a.Visibility), strconv.FormatInt(a.OwnerOrg, 10))
+	return uint64(h)
 }
 
 // warnLimited records a warning, at most 20 per kind; the rest are counted.

@@ -3,7 +3,6 @@ package importer
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"iter"
 	"slices"
@@ -205,10 +204,40 @@ type valueImport struct {
 
 	dups      map[uint64]int32
 	dupsFull  bool
-	targets   map[string]bool // current communes that old codes point to
-	targetHas map[string]bool // target|indicator|year present in the file
+	targets   map[string]bool   // current communes that old codes point to
+	targetHas map[valueKey]bool // values of target communes present in the file
 	deferred  []deferredValue
 	fixedWarn bool
+}
+
+type valueKey struct {
+	territory, indicator string
+	year                 int
+}
+
+// dupHash hashes a value's key (FNV-1a), for the duplicate check.
+func dupHash(territory, indicator string, year int) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(territory); i++ {
+		h = (h ^ uint64(territory[i])) * prime
+	}
+	h = (h ^ '|') * prime
+	for i := 0; i < len(indicator); i++ {
+		h = (h ^ uint64(indicator[i])) * prime
+	}
+	h = (h ^ '|') * prime
+	for y := uint64(year); y > 0; y >>= 8 {
+		h = (h ^ (y & 0xff)) * prime
+	}
+	return h
+}
+
+func (v *valueImport) yearField() string {
+	if v.cYear != "" {
+		return v.cYear
+	}
+	return "year"
 }
 
 type wideCol struct {
@@ -227,7 +256,7 @@ type deferredValue struct {
 func newValueImport(r *run, rd *tabular.Reader, path string, pl *places, known map[string]*domain.Indicator, opt Options) (*valueImport, error) {
 	v := &valueImport{run: r, rd: rd, pl: pl, known: known, k: r.rep.kind("valeurs"),
 		src:  &source{path: path, kind: "valeurs", header: rd.Header().Raw},
-		dups: map[uint64]int32{}, targets: map[string]bool{}, targetHas: map[string]bool{}, year: opt.Year}
+		dups: map[uint64]int32{}, targets: map[string]bool{}, targetHas: map[valueKey]bool{}, year: opt.Year}
 	for _, a := range pl.aliases {
 		v.targets[a.Target] = true
 	}
@@ -359,9 +388,9 @@ func (v *valueImport) values() iter.Seq[domain.IndicatorValue] {
 		}
 		v.rep.Warnings = append(v.rep.Warnings, v.rd.Warnings()...)
 		// Old codes, now that the whole file is known.
-		stored := map[string]bool{}
+		stored := map[valueKey]bool{}
 		for _, d := range v.deferred {
-			key := d.v.Territory + "|" + d.v.Indicator + "|" + fmt.Sprint(d.v.Year)
+			key := valueKey{d.v.Territory, d.v.Indicator, d.v.Year}
 			w := v.pl.aliasWarning(&d.alias)
 			switch {
 			case v.targetHas[key]:
@@ -445,9 +474,10 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 			bad = append(bad, err.(*tabular.LineError))
 			continue
 		}
+		// The indicator code is known (so valid); the territory resolved.
 		iv := domain.IndicatorValue{Territory: res.Code, Indicator: ind, Year: year, Value: val}
-		if err := iv.Validate(); err != nil {
-			bad = append(bad, validationErrors(err, row.File, row.Sheet, row.Line, 0)...)
+		if year < 1800 || year > 2200 {
+			bad = append(bad, row.Errorf(v.yearField(), "année invalide %d", year))
 			continue
 		}
 		if !v.dupsFull {
@@ -455,9 +485,7 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 			if res.Fixed != "" {
 				key = res.Fixed
 			}
-			h := fnv.New64a()
-			fmt.Fprintf(h, "%s|%s|%d", key, ind, year)
-			hk := h.Sum64()
+			hk := dupHash(key, ind, year)
 			if prev, dup := v.dups[hk]; dup {
 				bad = append(bad, row.Errorf(field, "valeur en double pour %s, %s, %d (lignes %d et %d)", code, ind, year, prev, row.Line))
 				continue
@@ -473,7 +501,7 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 			continue
 		}
 		if v.targets[res.Code] {
-			v.targetHas[res.Code+"|"+ind+"|"+fmt.Sprint(year)] = true
+			v.targetHas[valueKey{res.Code, ind, year}] = true
 		}
 		out = append(out, iv)
 	}

@@ -64,6 +64,9 @@ type resolution struct {
 // their leading zero in a spreadsheet ("1001" for 01001, "1" for 01) and
 // lower-case Corsican codes are repaired.
 func (p *places) resolve(code string) (resolution, bool) {
+	if t, ok := p.types[code]; ok { // fast path: a current code as written
+		return resolution{Code: code, Type: t}, true
+	}
 	code = strings.TrimSpace(code)
 	for _, c := range candidates(code) {
 		if t, ok := p.types[c]; ok {

@@ -15,6 +15,9 @@ import (
 // spaces, hyphens and dots turned into one underscore ("Date de début" →
 // "date_de_debut", " Start-Date " → "start_date").
 func NormalizeName(s string) string {
+	if isNormal(s) {
+		return s
+	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return ""
@@ -46,6 +49,24 @@ func NormalizeName(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// isNormal reports whether s is already a normalised name (lower-case ASCII
+// letters, digits, single inner underscores), the common case.
+func isNormal(s string) bool {
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '_' && s[i-1] != '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // ErrEmpty is returned by ParseNumber for an empty cell.

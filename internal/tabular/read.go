@@ -73,6 +73,9 @@ type Header struct {
 
 // Index returns the column index of a (normalised or not) name, -1 if absent.
 func (h *Header) Index(name string) int {
+	if i, ok := h.index[name]; ok { // already normalised: the usual case
+		return i
+	}
 	if i, ok := h.index[NormalizeName(name)]; ok {
 		return i
 	}

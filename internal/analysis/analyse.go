@@ -40,22 +40,19 @@ func (q *scopeReq) access(year int) *accOut {
 	s := q.s
 	f := q.filter(year)
 	o := &accOut{need: s.needVec(q.needInd, year), nb: s.neighbours(q.radius)}
-	seen := make([]bool, s.N)
-	for _, i := range q.scope {
-		idx, _, _ := o.nb.of(i)
-		for _, j := range idx {
-			if !seen[j] {
-				seen[j] = true
-				o.reachSet = append(o.reachSet, j)
-			}
+	o.reachSet = q.reach(o.nb)
+	sup := q.supplyYears[year]
+	if sup == nil {
+		sup = make([]float64, s.N)
+		for _, j := range o.reachSet {
+			sup[j] = s.supplyAt(j, f)
 		}
 	}
-	o.sDense = make([]float64, s.N)
+	o.sDense = sup
 	o.dDense = make([]float64, s.N)
 	o.rDense = make([]float64, s.N)
 	for _, j := range o.reachSet {
-		sj := s.supplyAt(j, f)
-		o.sDense[j] = sj
+		sj := o.sDense[j]
 		if sj == 0 {
 			continue
 		}
@@ -81,6 +78,59 @@ func (q *scopeReq) access(year int) *accOut {
 		o.acc[t] = a
 	}
 	return o
+}
+
+// reach returns every commune within d0 of a scope commune (computed once).
+func (q *scopeReq) reach(nb *neighbours) []int32 {
+	q.reachOnce.Do(func() {
+		seen := make([]bool, q.s.N)
+		for _, i := range q.scope {
+			idx, _, _ := nb.of(i)
+			for _, j := range idx {
+				if !seen[j] {
+					seen[j] = true
+					q.reachVal = append(q.reachVal, j)
+				}
+			}
+		}
+	})
+	return q.reachVal
+}
+
+// precomputeSupply computes S_j of every commune within reach for several
+// years in one pass over the supply lists (instead of one pass per year).
+func (q *scopeReq) precomputeSupply(years []int) {
+	s := q.s
+	reach := q.reach(s.neighbours(q.radius))
+	type span struct{ from, to int32 }
+	spans := make([]span, len(years))
+	out := make([][]float64, len(years))
+	for k, y := range years {
+		spans[k].from, spans[k].to = yearDays(y)
+		out[k] = make([]float64, s.N)
+	}
+	for _, j := range reach {
+		for e := s.cSupOff[j]; e < s.cSupOff[j+1]; e++ {
+			if s.cSupThemes[e]&q.themeMask == 0 {
+				continue
+			}
+			a := s.cSupAct[e]
+			h := &s.hot[a]
+			if h.publics&q.publicMask == 0 {
+				continue
+			}
+			v := s.ActCapacity[a] * s.cSupShare[e]
+			for k, sp := range spans {
+				if h.start <= sp.to && h.end >= sp.from {
+					out[k][j] += v
+				}
+			}
+		}
+	}
+	q.supplyYears = map[int][]float64{}
+	for k, y := range years {
+		q.supplyYears[y] = out[k]
+	}
 }
 
 // scopeActions returns the actions touching the scope (by zone or supply
@@ -263,6 +313,8 @@ func Analyse(s *Snapshot, p Params) (*Result, error) {
 		return nil, err
 	}
 	year := q.p.Year
+	years := q.trendYears()
+	q.precomputeSupply(years)
 	c := q.run(year, true)
 	r := &Result{
 		Params:        q.p,
@@ -279,7 +331,7 @@ func Analyse(s *Snapshot, p Params) (*Result, error) {
 		Network:       c.network,
 		Equity:        c.equity,
 	}
-	r.Trends = q.trends(c)
+	r.Trends = q.trends(c, years)
 	r.Comparable = nonNil(q.comparable(year))
 	return r, nil
 }

@@ -90,7 +90,7 @@ func ranks(x []float64) []float64 {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
+	sort.Slice(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
 	r := make([]float64, len(x))
 	for i := 0; i < len(idx); {
 		j := i

@@ -44,7 +44,7 @@ type Params struct {
 	// default 200; totals are always given).
 	MaxList int `json:"max_list"`
 	// Trends: years to cover (default: every funding year and every year of
-	// the need indicator, up to 10, ending at Year). Negative: no trends.
+	// the need indicator, and Year: the last 10 of them). Negative: no trends.
 	TrendYears int `json:"trend_years"`
 	// Resolved (filled by Analyse).
 	NeedIndicator string  `json:"need_indicator"`
@@ -91,6 +91,12 @@ type scopeReq struct {
 
 	baseOnce sync.Once
 	baseVal  *reqBase
+
+	reachOnce sync.Once
+	reachVal  []int32
+	// supplyYears holds S_j per year (dense, reach communes filled), set
+	// before the per-year runs start.
+	supplyYears map[int][]float64
 }
 
 func (s *Snapshot) defaultYear() int {

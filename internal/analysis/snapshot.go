@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -97,7 +98,8 @@ type Snapshot struct {
 	// hot packs the fields the overlap search reads for each candidate, so
 	// that one cache line serves them all.
 	hot []actHot
-	// Supply spread of each action: communes and shares (summing to 1).
+	// Supply spread of each action: communes and shares (summing to 1);
+	// only during Build.
 	supOff     []int32
 	supCommune []int32
 	supShare   []float64
@@ -255,7 +257,14 @@ func Load(ctx context.Context, st domain.Store) (*Snapshot, error) {
 		}
 		b.AddIndicatorValue(v.Territory, v.Indicator, v.Year, v.Value)
 	}
-	return b.Build()
+	s, err := b.Build()
+	if err != nil {
+		return nil, err
+	}
+	// The load leaves as much garbage as the snapshot itself: give it back
+	// to the system now rather than keep the resident size at its peak.
+	debug.FreeOSMemory()
+	return s, nil
 }
 
 // Builder assembles a Snapshot. Add territories first (communes, then groups
@@ -717,6 +726,8 @@ func (b *Builder) Build() (*Snapshot, error) {
 			fill[c]++
 		}
 	}
+	// The action-major supply lists were only needed to fill the commune-major ones.
+	s.supOff, s.supCommune, s.supShare = nil, nil, nil
 	copy(fill, s.cZoneOff)
 	for ai := 0; ai < na; ai++ {
 		for e := s.zoneOff[ai]; e < s.zoneOff[ai+1]; e++ {

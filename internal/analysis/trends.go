@@ -13,6 +13,9 @@ const defaultTrendYears = 10
 // years of the need indicator, plus the analysis year, the last N of them.
 func (q *scopeReq) trendYears() []int {
 	set := map[int]bool{q.p.Year: true}
+	if q.p.TrendYears < 0 {
+		return []int{q.p.Year}
+	}
 	for _, y := range q.s.FundingYears {
 		set[y] = true
 	}
@@ -76,12 +79,11 @@ func (c *core) figures() map[string]float64 {
 
 // trends computes every figure for each available year and its change from
 // the previous year of the series. cur is the analysis year's result.
-func (q *scopeReq) trends(cur *core) Trends {
+func (q *scopeReq) trends(cur *core, years []int) Trends {
 	tr := Trends{Years: []int{}, Points: []TrendPoint{}}
 	if q.p.TrendYears < 0 {
 		return tr
 	}
-	years := q.trendYears()
 	cores := make([]*core, len(years))
 	var wg sync.WaitGroup
 	next := make(chan int)

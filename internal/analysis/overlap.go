@@ -1,9 +1,10 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -114,16 +115,6 @@ func (q *scopeReq) overlapPairs(acts []int32) []pairRec {
 			}
 		}
 	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i].sharedPop != pairs[j].sharedPop {
-			return pairs[i].sharedPop > pairs[j].sharedPop
-		}
-		ai, aj := min(s.ActID[pairs[i].a], s.ActID[pairs[i].b]), min(s.ActID[pairs[j].a], s.ActID[pairs[j].b])
-		if ai != aj {
-			return ai < aj
-		}
-		return max(s.ActID[pairs[i].a], s.ActID[pairs[i].b]) < max(s.ActID[pairs[j].a], s.ActID[pairs[j].b])
-	})
 	return pairs
 }
 
@@ -133,16 +124,38 @@ func (q *scopeReq) overlaps(year int, limit int) ([]Overlap, int) {
 	s := q.s
 	f := q.filter(year)
 	run := func(a int32) bool { return s.ActStart[a] <= f.to && s.ActEnd[a] >= f.from }
-	var out []Overlap
+	var keep []pairRec
 	total := 0
 	for _, p := range q.base().pairs {
 		if !run(p.a) || !run(p.b) {
 			continue
 		}
 		total++
-		if len(out) >= limit {
-			continue
+		if limit > 0 {
+			keep = append(keep, p)
 		}
+	}
+	if limit <= 0 {
+		return nil, total
+	}
+	// Largest shared population first, then by action ids.
+	slices.SortFunc(keep, func(x, y pairRec) int {
+		if x.sharedPop != y.sharedPop {
+			if x.sharedPop > y.sharedPop {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(min(s.ActID[x.a], s.ActID[x.b]), min(s.ActID[y.a], s.ActID[y.b])); c != 0 {
+			return c
+		}
+		return cmp.Compare(max(s.ActID[x.a], s.ActID[x.b]), max(s.ActID[y.a], s.ActID[y.b]))
+	})
+	if len(keep) > limit {
+		keep = keep[:limit]
+	}
+	out := make([]Overlap, 0, len(keep))
+	for _, p := range keep {
 		a, b := p.a, p.b
 		if s.ActID[b] < s.ActID[a] {
 			a, b = b, a

@@ -76,6 +76,13 @@ func TestE2SFCALine(t *testing.T) {
 	near(t, "Σ A·P", sum, 30)
 	near(t, "uncovered", r.Summary.Uncovered, 150)
 
+	// The whole database ("FR") gives the same figures.
+	rf, err := Analyse(s, Params{Scope: "fr", Themes: []string{"parentalite"}, Year: 2024})
+	if err != nil || len(rf.Communes) != 5 || rf.Scope.Code != "FR" {
+		t.Fatalf("FR: %v %+v", err, rf.Scope)
+	}
+	near(t, "A_B (FR)", figure(t, rf, "18002").Accessibility, 0.07451503086142872)
+
 	// Reported for the EPCI only, the figures are the same (supply and need
 	// beyond the border count).
 	r2, err := Analyse(s, Params{Scope: "200000172", Themes: []string{"parentalite"}, Year: 2024})

@@ -192,11 +192,11 @@ func BenchmarkAnalyseEPCI(b *testing.B) {
 }
 
 func BenchmarkAnalyseFrance(b *testing.B) {
-	benchAnalyse(b, Params{Scope: "R99", Themes: []string{"parentalite"}, Year: 2024})
+	benchAnalyse(b, Params{Scope: "FR", Themes: []string{"parentalite"}, Year: 2024})
 }
 
 func BenchmarkAnalyseFranceNoTrends(b *testing.B) {
-	benchAnalyse(b, Params{Scope: "R99", Themes: []string{"parentalite"}, Year: 2024, TrendYears: -1})
+	benchAnalyse(b, Params{Scope: "FR", Themes: []string{"parentalite"}, Year: 2024, TrendYears: -1})
 }
 
 func BenchmarkExplain(b *testing.B) {

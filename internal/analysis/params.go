@@ -16,7 +16,7 @@ import (
 // a result can be reproduced.
 type Params struct {
 	// Scope is a territory code: commune, EPCI, département, région ("R24"),
-	// or custom perimeter.
+	// custom perimeter, or "FR" for every commune.
 	Scope string `json:"scope"`
 	// Themes of the analysis (all themes when empty).
 	Themes []string `json:"themes"`
@@ -76,6 +76,20 @@ func IsRate(code string) bool {
 	return rateIndicators[code] || strings.HasPrefix(code, "taux_") || strings.HasPrefix(code, "part_")
 }
 
+// ScopeFrance is the scope of every commune of the database.
+const ScopeFrance = "FR"
+
+// TypeFrance is the territory type reported for ScopeFrance.
+const TypeFrance domain.TerritoryType = "pays"
+
+func (s *Snapshot) allCommunes() []int32 {
+	out := make([]int32, s.N)
+	for i := range out {
+		out[i] = int32(i)
+	}
+	return out
+}
+
 // scopeReq is a resolved request.
 type scopeReq struct {
 	s          *Snapshot
@@ -112,7 +126,11 @@ func (s *Snapshot) resolve(p Params) (*scopeReq, error) {
 	q := &scopeReq{s: s}
 	p.Scope = strings.TrimSpace(p.Scope)
 	if p.Scope == "" {
-		v.Add("scope", "obligatoire : un code de territoire (commune, EPCI, département, région, périmètre)")
+		v.Add("scope", "obligatoire : un code de territoire (commune, EPCI, département, région, périmètre, ou FR pour toute la France)")
+	} else if strings.EqualFold(p.Scope, ScopeFrance) {
+		p.Scope = ScopeFrance
+		q.scope = s.allCommunes()
+		q.scopeName, q.scopeType = "France entière", TypeFrance
 	} else if i := s.CommuneIndex(p.Scope); i >= 0 {
 		q.scope = []int32{i}
 		q.scopeName, q.scopeType = s.Name[i], domain.TypeCommune

@@ -110,7 +110,7 @@ func New(s domain.Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /analyse/explication", h.explanation)
 	mux.HandleFunc("GET /public", h.publicIndex)
 	mux.HandleFunc("GET /public/{code}", h.publicTerritory)
-	mux.HandleFunc("GET /diagnostics", h.static("diagnostics", "Diagnostics", "diagnostics"))
+	h.registerDiagnostics(mux)
 	mux.HandleFunc("GET /conventions", h.static("conventions", "Conventions", "conventions"))
 	mux.HandleFunc("GET /administration", h.static("administration", "Administration", "administration"))
 	mux.HandleFunc("GET /accessibilite", h.static("accessibilite", "Déclaration d’accessibilité", ""))

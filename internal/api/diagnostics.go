@@ -184,7 +184,44 @@ func (s *Server) registerDiagnosticRoutes() {
 		Params:   []Param{id, {Name: "format", Description: "json (défaut) ou markdown.", Enum: []string{"json", "markdown"}}},
 		Produces: []string{"application/json", "text/markdown"}, Handle: s.svcHandler(exportDiagnostic)}, auth.Export)
 
+	s.addDiag(&Route{Method: "GET", Path: "/steering", Tag: tag, Kind: "diagnostic", OperationID: "getSteeringView",
+		Summary:     "Vue de pilotage national : sites, thématiques, étapes, avancement, enseignements partagés",
+		Description: "Par organisation pilote : ses diagnostics (étape, constats, constats discutés, validés, priorité en tête) et ses conventions (avancement, temps écoulé, alerte de renouvellement), les décisions en retard ; par thématique : diagnostics par étape et conventions ; les constats validés ou amendés, à partager entre sites.",
+		Params:      []Param{{Name: "theme", Description: "Ne garder que les enseignements de cette thématique."}},
+		Response:    diagnostic.SteeringView{}, Handle: s.svcHandler(getSteering)})
+
 	s.registerGovernanceRoutes()
+}
+
+func getSteering(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+	q := newQuery(r)
+	theme := q.str("theme")
+	if err := q.err(); err != nil {
+		return err
+	}
+	if theme != "" {
+		ref, err := svc.Store.Referentials(r.Context())
+		if err != nil {
+			return err
+		}
+		if !ref.Has(domain.RefTheme, theme) {
+			return badRequest("Thématique inconnue.", fieldErr("theme", "thématique inconnue "+strconv.Quote(theme)))
+		}
+	}
+	v, err := svc.Steering(r.Context())
+	if err != nil {
+		return err
+	}
+	if theme != "" {
+		kept := v.Lessons[:0]
+		for _, l := range v.Lessons {
+			if l.Theme == theme {
+				kept = append(kept, l)
+			}
+		}
+		v.Lessons = kept
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 func listDiagnostics(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {

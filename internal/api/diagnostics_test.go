@@ -330,6 +330,9 @@ func TestDiagnosticCycle(t *testing.T) {
 		dec1.FollowUps = []domain.FollowUp{{Date: mustDate("2025-09-01"), Text: "Fiche de poste rédigée", Status: "in_progress"}}
 		e.do("PUT", fmt.Sprint("/api/v1/decisions/", dec1.ID), dec1, h).expect(200).decode(&dec1)
 		e.do("PUT", fmt.Sprint("/api/v1/decisions/", dec1.ID), map[string]any{"text": "x", "owner_org_id": 1, "due_date": "2025-01-01", "version": 1}, h).expect(409)
+		if dec1.OwnerOrgID != o.EPCI.ID || dec1.Meta.OwnerOrg != domain.InstanceOrganisation {
+			t.Errorf("decision owners: carried by %d, record of %d", dec1.OwnerOrgID, dec1.Meta.OwnerOrg)
+		}
 		var decs []domain.Decision
 		e.do("GET", bp+"/decisions?status=in_progress", nil, h).expect(200).decode(&decs)
 		if len(decs) != 1 {
@@ -420,6 +423,19 @@ func TestDiagnosticCycle(t *testing.T) {
 		e.do("PUT", cp, short, h).expect(400).expectFields("end")
 
 		step("convention")
+		// The national steering view.
+		var sv diagnostic.SteeringView
+		e.do("GET", "/api/v1/steering?theme=jeunesse", nil, h).expect(200).decode(&sv)
+		if len(sv.Sites) != 1 || len(sv.Sites[0].Diagnostics) != 1 || len(sv.Sites[0].Conventions) != 1 || sv.Sites[0].Overdue != 1 {
+			t.Errorf("steering sites: %+v", sv.Sites)
+		} else if ds := sv.Sites[0].Diagnostics[0]; ds.Stage != domain.StageValidated || ds.Findings != 3 || ds.Contested != 2 || ds.Validated != 2 || ds.TopRanked != "Un diagnostic de la politique jeunesse" {
+			t.Errorf("steering diagnostic: %+v", ds)
+		}
+		if len(sv.Lessons) != 1 || sv.Lessons[0].Statement != amended {
+			t.Errorf("lessons: %+v", sv.Lessons)
+		}
+		e.do("GET", "/api/v1/steering?theme=astrologie", nil, h).expect(400).expectFields("theme")
+
 		// Without authentication, writes are refused.
 		e.do("POST", "/api/v1/diagnostics", map[string]any{"title": "x"}, nil).expect(401)
 

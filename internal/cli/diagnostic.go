@@ -194,6 +194,10 @@ Les fichiers JSON ont la forme des corps de l'API (voir docs/diagnostic.md).`,
 					v := &domain.PriorityVote{RestitutionID: diagFlagInt(fs, "restitution"), OrgID: diagFlagInt(fs, "org"), Points: pts}
 					return v, svc.Vote(ctx, v)
 				}),
+			diagCmd("steering", "diagnostic steering", "vue de pilotage national : sites, thématiques, étapes, avancement, enseignements", nil,
+				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error) {
+					return svc.Steering(ctx)
+				}),
 			{
 				Name: "export", Usage: "diagnostic export ID [--format json|markdown] [--out FICHIER]",
 				Summary: "exporte le diagnostic : JSON de tout, ou document Markdown",

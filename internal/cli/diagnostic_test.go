@@ -157,6 +157,11 @@ func cliCycle(t *testing.T, dsn string) {
 	if !strings.Contains(string(md), "Rédaction initiale : « L'offre jeunesse est concentrée au sud du territoire. »") {
 		t.Errorf("markdown: %s", md)
 	}
+	var sv diagnostic.SteeringView
+	run(0, &sv, "diagnostic", "steering")
+	if len(sv.Sites) != 1 || len(sv.Lessons) != 2 {
+		t.Errorf("steering: %+v", sv)
+	}
 	var listed []domain.Diagnostic
 	run(0, &listed, "diagnostic", "list", "--stage", "validated")
 	if len(listed) != 1 {

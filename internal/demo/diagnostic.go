@@ -257,11 +257,11 @@ func demoCTG(ctx context.Context, svc *diagnostic.Service, d *Dataset, diag *dom
 		return err
 	}
 	for _, dec := range []*domain.Decision{
-		{Text: "Recruter une coordinatrice du réseau parentalité", OwnerOrg: cs.ID, DueDate: demoDatePtr("2024-09-30"), Status: domain.DecisionDone,
+		{Text: "Recruter une coordinatrice du réseau parentalité", OwnerOrgID: cs.ID, DueDate: demoDatePtr("2024-09-30"), Status: domain.DecisionDone,
 			FollowUps: []domain.FollowUp{{Date: demoDate("2024-09-02"), Text: "Coordinatrice en poste", Status: domain.DecisionDone}}},
-		{Text: "Étudier l'ouverture d'un accueil de loisirs le mercredi", OwnerOrg: epci.ID, DueDate: demoDatePtr("2025-06-30"), Status: domain.DecisionInProgress,
+		{Text: "Étudier l'ouverture d'un accueil de loisirs le mercredi", OwnerOrgID: epci.ID, DueDate: demoDatePtr("2025-06-30"), Status: domain.DecisionInProgress,
 			FollowUps: []domain.FollowUp{{Date: demoDate("2025-02-10"), Text: "Deux locaux identifiés", Status: domain.DecisionInProgress}}},
-		{Text: "Préparer l'évaluation à mi-parcours de la CTG", OwnerOrg: caf.ID, DueDate: demoDatePtr("2026-03-31"), Status: domain.DecisionOpen},
+		{Text: "Préparer l'évaluation à mi-parcours de la CTG", OwnerOrgID: caf.ID, DueDate: demoDatePtr("2026-03-31"), Status: domain.DecisionOpen},
 	} {
 		dec.BodyID, dec.MeetingID = body.ID, meeting.ID
 		if err := svc.AddDecision(ctx, dec); err != nil {

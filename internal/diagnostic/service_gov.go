@@ -195,7 +195,7 @@ func (s *Service) AddDecision(ctx context.Context, d *domain.Decision) error {
 	if err := canWrite(ctx, auth.Update, b.OwnerOrg, b.Visibility, "ajouter une décision à cette instance"); err != nil {
 		return err
 	}
-	d.ID, d.OwnerOrg = 0, b.OwnerOrg
+	d.ID, d.Meta.OwnerOrg = 0, b.OwnerOrg
 	if d.Visibility == "" {
 		d.Visibility = b.Visibility
 	}
@@ -219,11 +219,11 @@ func (s *Service) UpdateDecision(ctx context.Context, d *domain.Decision) error 
 		return err
 	}
 	if err := canWrite(ctx, auth.Update, b.OwnerOrg, b.Visibility, "modifier cette décision"); err != nil {
-		if p := domain.PrincipalFrom(ctx); p == nil || p.OrgID != cur.OwnerOrg || !auth.Allowed(p, auth.Update, auth.Data) {
+		if p := domain.PrincipalFrom(ctx); p == nil || p.OrgID != cur.OwnerOrgID || !auth.Allowed(p, auth.Update, auth.Data) {
 			return err
 		}
 	}
-	d.BodyID, d.OwnerOrg, d.CreatedAt = cur.BodyID, cur.OwnerOrg, cur.CreatedAt
+	d.BodyID, d.Meta.OwnerOrg, d.CreatedAt = cur.BodyID, cur.Meta.OwnerOrg, cur.CreatedAt
 	if err := d.Validate(); err != nil {
 		return err
 	}

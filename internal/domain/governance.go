@@ -147,15 +147,15 @@ type FollowUp struct {
 
 // Decision is a decision taken by a body, with an owner and a due date.
 type Decision struct {
-	ID        int64      `json:"id"`
-	BodyID    int64      `json:"body_id"`
-	MeetingID int64      `json:"meeting_id,omitempty"`
-	Text      string     `json:"text"`
-	OwnerOrg  int64      `json:"owner_org_id"` // who carries it out
-	OwnerName string     `json:"owner_name,omitempty"`
-	DueDate   *Date      `json:"due_date"`
-	Status    string     `json:"status"`
-	FollowUps []FollowUp `json:"follow_ups"`
+	ID         int64      `json:"id"`
+	BodyID     int64      `json:"body_id"`
+	MeetingID  int64      `json:"meeting_id,omitempty"`
+	Text       string     `json:"text"`
+	OwnerOrgID int64      `json:"owner_org_id"` // who carries it out (Meta.OwnerOrg owns the record)
+	OwnerName  string     `json:"owner_name,omitempty"`
+	DueDate    *Date      `json:"due_date"`
+	Status     string     `json:"status"`
+	FollowUps  []FollowUp `json:"follow_ups"`
 	Meta
 }
 
@@ -169,7 +169,7 @@ func (d *Decision) Validate() error {
 	if d.Text == "" {
 		v.Add("text", "obligatoire")
 	}
-	if d.OwnerOrg == 0 && strings.TrimSpace(d.OwnerName) == "" {
+	if d.OwnerOrgID == 0 && strings.TrimSpace(d.OwnerName) == "" {
 		v.Add("owner_org_id", "obligatoire : qui porte la décision")
 	}
 	if d.DueDate == nil {

@@ -113,7 +113,7 @@ func (s *DB) CreateDecision(ctx context.Context, d *domain.Decision) error {
 				return v.Err()
 			}
 		}
-		return s.insertDoc(ctx, tx, tDecisions, place{scope: d.BodyID, parent: d.MeetingID, org: d.OwnerOrg}, d, nil)
+		return s.insertDoc(ctx, tx, tDecisions, place{scope: d.BodyID, parent: d.MeetingID, org: d.OwnerOrgID}, d, nil)
 	})
 }
 
@@ -161,7 +161,7 @@ func (s *DB) Decisions(ctx context.Context, f domain.DecisionFilter) ([]domain.D
 // UpdateDecision writes a decision, checking its version.
 func (s *DB) UpdateDecision(ctx context.Context, d *domain.Decision) error {
 	return s.docWrite(ctx, false, func(tx *sql.Tx) error {
-		return s.updateDoc(ctx, tx, tDecisions, &place{scope: d.BodyID, parent: d.MeetingID, org: d.OwnerOrg}, d)
+		return s.updateDoc(ctx, tx, tDecisions, &place{scope: d.BodyID, parent: d.MeetingID, org: d.OwnerOrgID}, d)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -427,7 +428,7 @@ func getAttachment(svc *diagnostic.Service, w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	w.Header().Set("Content-Type", a.MediaType)
-	w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(a.Name))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	_, err = w.Write(b)

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"maillage/internal/analysis"
 	"maillage/internal/auth"
@@ -493,9 +495,7 @@ func (s *Service) AddAttachment(ctx context.Context, activity int64, name string
 	if _, err := s.openDiagnostic(ctx, act.DiagnosticID); err != nil {
 		return nil, err
 	}
-	if name == "" {
-		name = "piece-jointe"
-	}
+	name = cleanFileName(name)
 	mt, err := SniffAttachment(name, content, s.MaxAttachment)
 	if err != nil {
 		return nil, err
@@ -909,4 +909,26 @@ func (s *Service) Synthesis(ctx context.Context, id int64) (*Synthesis, error) {
 		out.Restitutions = append(out.Restitutions, RestitutionResult{Restitution: r, Votes: votes, Ranking: Rank(d, &r, votes)})
 	}
 	return out, nil
+}
+
+// cleanFileName keeps the last path element of a file name, without control
+// characters, at most 200 bytes.
+func cleanFileName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(name))
+	for len(name) > 200 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	if name == "" || name == "." || name == ".." {
+		name = "piece-jointe"
+	}
+	return name
 }

@@ -29,6 +29,17 @@ func (s *Snapshot) supplyAt(j int32, f filter) float64 {
 			sum += s.ActCapacity[a] * s.cSupShare[e]
 		}
 	}
+	for _, g := range s.groupsOf(j) {
+		gc := 0.0
+		for e := s.gSupOff[g]; e < s.gSupOff[g+1]; e++ {
+			if s.gSupThemes[e]&f.themes != 0 && s.match(f, s.gSupAct[e]) {
+				gc += s.ActCapacity[s.gSupAct[e]]
+			}
+		}
+		if gc != 0 {
+			sum += gc * s.groupShare(j, g)
+		}
+	}
 	return sum
 }
 
@@ -109,6 +120,13 @@ func (q *scopeReq) precomputeSupply(years []int) {
 		spans[k].from, spans[k].to = yearDays(y)
 		out[k] = make([]float64, s.N)
 	}
+	// Capacity spread over whole groups: summed per group and year first.
+	ng := len(s.Groups)
+	gcap := make([][]float64, len(years))
+	for k := range gcap {
+		gcap[k] = make([]float64, ng)
+	}
+	gdone := make([]bool, ng)
 	for _, j := range reach {
 		for e := s.cSupOff[j]; e < s.cSupOff[j+1]; e++ {
 			if s.cSupThemes[e]&q.themeMask == 0 {
@@ -126,6 +144,32 @@ func (q *scopeReq) precomputeSupply(years []int) {
 				}
 			}
 		}
+		for _, g := range s.groupsOf(j) {
+			if !gdone[g] {
+				gdone[g] = true
+				for e := s.gSupOff[g]; e < s.gSupOff[g+1]; e++ {
+					if s.gSupThemes[e]&q.themeMask == 0 {
+						continue
+					}
+					a := s.gSupAct[e]
+					h := &s.hot[a]
+					if h.publics&q.publicMask == 0 {
+						continue
+					}
+					for k, sp := range spans {
+						if h.start <= sp.to && h.end >= sp.from {
+							gcap[k][g] += s.ActCapacity[a]
+						}
+					}
+				}
+			}
+			sh := s.groupShare(j, g)
+			for k := range spans {
+				if v := gcap[k][g]; v != 0 {
+					out[k][j] += v * sh
+				}
+			}
+		}
 	}
 	q.supplyYears = map[int][]float64{}
 	for k, y := range years {
@@ -140,6 +184,13 @@ func (q *scopeReq) precomputeSupply(years []int) {
 func (q *scopeReq) scopeActions() (acts []int32, share []float64) {
 	s := q.s
 	f := q.filter(q.p.Year)
+	// Groups touching the scope, with the scope's share of their population.
+	gshare := map[int32]float64{}
+	for _, c := range q.scope {
+		for _, g := range s.groupsOf(c) {
+			gshare[g] += s.groupShare(c, g)
+		}
+	}
 	if len(q.scope) > 2000 {
 		// Large scope: dense arrays over all actions.
 		sh := make([]float64, len(s.ActID))
@@ -155,6 +206,20 @@ func (q *scopeReq) scopeActions() (acts []int32, share []float64) {
 			for e := s.cZoneOff[c]; e < s.cZoneOff[c+1]; e++ {
 				if s.cZoneThemes[e]&f.themes != 0 {
 					mark[s.cZoneAct[e]] = true
+				}
+			}
+		}
+		for g, gs := range gshare {
+			for e := s.gSupOff[g]; e < s.gSupOff[g+1]; e++ {
+				if s.gSupThemes[e]&f.themes != 0 {
+					a := s.gSupAct[e]
+					sh[a] += gs
+					mark[a] = true
+				}
+			}
+			for e := s.gZoneOff[g]; e < s.gZoneOff[g+1]; e++ {
+				if s.gZoneThemes[e]&f.themes != 0 {
+					mark[s.gZoneAct[e]] = true
 				}
 			}
 		}
@@ -176,6 +241,20 @@ func (q *scopeReq) scopeActions() (acts []int32, share []float64) {
 			for e := s.cZoneOff[c]; e < s.cZoneOff[c+1]; e++ {
 				a := s.cZoneAct[e]
 				if s.cZoneThemes[e]&f.themes != 0 && s.matchAnyYear(f, a) {
+					shm[a] += 0
+				}
+			}
+		}
+		for g, gs := range gshare {
+			for e := s.gSupOff[g]; e < s.gSupOff[g+1]; e++ {
+				a := s.gSupAct[e]
+				if s.gSupThemes[e]&f.themes != 0 && s.matchAnyYear(f, a) {
+					shm[a] += gs
+				}
+			}
+			for e := s.gZoneOff[g]; e < s.gZoneOff[g+1]; e++ {
+				a := s.gZoneAct[e]
+				if s.gZoneThemes[e]&f.themes != 0 && s.matchAnyYear(f, a) {
 					shm[a] += 0
 				}
 			}

@@ -128,6 +128,16 @@ func (s *Snapshot) contributions(j int32, f filter) []Contribution {
 		out = append(out, Contribution{ActionRef: s.actionRef(a), Capacity: s.ActCapacity[a], Share: s.cSupShare[e],
 			Contribution: s.ActCapacity[a] * s.cSupShare[e], How: how})
 	}
+	for _, g := range s.groupsOf(j) {
+		sh := s.groupShare(j, g)
+		for e := s.gSupOff[g]; e < s.gSupOff[g+1]; e++ {
+			a := s.gSupAct[e]
+			if s.match(f, a) {
+				out = append(out, Contribution{ActionRef: s.actionRef(a), Capacity: s.ActCapacity[a], Share: sh,
+					Contribution: s.ActCapacity[a] * sh, How: "zone"})
+			}
+		}
+	}
 	return out
 }
 

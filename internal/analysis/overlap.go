@@ -64,15 +64,12 @@ func (q *scopeReq) overlapPairs(acts []int32) []pairRec {
 		za := ha.zonePop
 		tm := s.ActThemes[a] & q.themeMask
 		stamp := a + 1
-		for e := s.coreOff[a]; e < s.coreOff[a+1]; e++ {
-			c := s.coreCommune[e]
-			for k := s.cZoneOff[c]; k < s.cZoneOff[c+1]; k++ {
+		// scan checks the actions of one list (a commune's or a group's)
+		// against a; c is the core commune the list comes from.
+		scan := func(c int32, bs []int32, themes []uint64) {
+			for k, b := range bs {
 				// Cheap sequential tests first, set lookups last.
-				if s.cZoneThemes[k]&tm == 0 {
-					continue
-				}
-				b := s.cZoneAct[k]
-				if b == a {
+				if themes[k]&tm == 0 || b == a {
 					continue
 				}
 				hb := &s.hot[b]
@@ -112,6 +109,12 @@ func (q *scopeReq) overlapPairs(acts []int32) []pairRec {
 					continue
 				}
 				pairs = append(pairs, pairRec{a, b, sp, sn, float64(inter) / float64(union)})
+			}
+		}
+		for _, c := range s.coreOfAction(a) {
+			scan(c, s.cZoneAct[s.cZoneOff[c]:s.cZoneOff[c+1]], s.cZoneThemes[s.cZoneOff[c]:s.cZoneOff[c+1]])
+			for _, g := range s.groupsOf(c) {
+				scan(c, s.gZoneAct[s.gZoneOff[g]:s.gZoneOff[g+1]], s.gZoneThemes[s.gZoneOff[g]:s.gZoneOff[g+1]])
 			}
 		}
 	}
@@ -178,8 +181,7 @@ func (q *scopeReq) overlaps(year int, limit int) ([]Overlap, int) {
 // zoneIntersection returns the population and number of communes shared by
 // two actions' zones (sorted lists).
 func (s *Snapshot) zoneIntersection(a, b int32) (float64, int) {
-	x := s.zoneCommune[s.zoneOff[a]:s.zoneOff[a+1]]
-	y := s.zoneCommune[s.zoneOff[b]:s.zoneOff[b+1]]
+	x, y := s.zoneOf(a), s.zoneOf(b)
 	pop, n := 0.0, 0
 	if len(x) > len(y) {
 		x, y = y, x

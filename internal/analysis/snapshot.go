@@ -107,9 +107,27 @@ type Snapshot struct {
 	zoneOff     []int32
 	zoneCommune []int32
 	// coreOff/coreCommune: the smallest set of the zone's most populated
-	// communes holding more than half of its population (overlap candidates).
+	// communes holding more than half of its population (overlap candidates);
+	// for a group zone, the group's core (groupCore).
 	coreOff     []int32
 	coreCommune []int32
+	// actZoneGroup: the zone is exactly this group (-1: zoneCommune lists it).
+	actZoneGroup []int32
+
+	// Groups: population, core, and commune → groups memberships.
+	groupPop      []float64
+	groupCoreOff  []int32
+	groupCore     []int32
+	cGroupOff     []int32
+	cGroup        []int32
+	// Group → actions whose supply spreads over the group (gSup) and whose
+	// zone is the group (gZone), with their themes inline.
+	gSupOff     []int32
+	gSupAct     []int32
+	gSupThemes  []uint64
+	gZoneOff    []int32
+	gZoneAct    []int32
+	gZoneThemes []uint64
 
 	// By commune: supply entries (action, share) and zone entries (action).
 	cSupOff   []int32
@@ -143,6 +161,85 @@ type Snapshot struct {
 	needMemo map[needKey]*needVec
 	cmpMu    sync.Mutex
 	cmpMemo  map[cmpKey]*profiles
+}
+
+// buildGroups computes each group's population and core and the commune →
+// groups lists.
+func (s *Snapshot) buildGroups() {
+	ng := len(s.Groups)
+	s.groupPop = make([]float64, ng)
+	s.groupCoreOff = make([]int32, ng+1)
+	count := make([]int32, s.N+1)
+	for g := range s.Groups {
+		for _, c := range s.Groups[g].Members {
+			s.groupPop[g] += s.Pop[c]
+			count[c]++
+		}
+		s.groupCore = append(s.groupCore, s.coreOf(s.Groups[g].Members, s.groupPop[g])...)
+		s.groupCoreOff[g+1] = int32(len(s.groupCore))
+	}
+	s.cGroupOff = prefix(count)
+	s.cGroup = make([]int32, s.cGroupOff[s.N])
+	fill := append([]int32(nil), s.cGroupOff...)
+	for g := range s.Groups {
+		for _, c := range s.Groups[g].Members {
+			s.cGroup[fill[c]] = int32(g)
+			fill[c]++
+		}
+	}
+}
+
+// coreOf returns the most populated communes of a zone holding more than
+// half of its population (all of them when the population is unknown).
+func (s *Snapshot) coreOf(zone []int32, zp float64) []int32 {
+	tmp := append([]int32(nil), zone...)
+	if zp <= 0 {
+		return tmp
+	}
+	sort.Slice(tmp, func(i, j int) bool {
+		if s.Pop[tmp[i]] != s.Pop[tmp[j]] {
+			return s.Pop[tmp[i]] > s.Pop[tmp[j]]
+		}
+		return tmp[i] < tmp[j]
+	})
+	cum := 0.0
+	k := 0
+	for k < len(tmp) {
+		cum += s.Pop[tmp[k]]
+		k++
+		if cum > zp/2 {
+			break
+		}
+	}
+	return tmp[:k]
+}
+
+// groupsOf returns the groups a commune belongs to.
+func (s *Snapshot) groupsOf(c int32) []int32 { return s.cGroup[s.cGroupOff[c]:s.cGroupOff[c+1]] }
+
+// groupShare is the share of commune c in a supply spread over group g
+// (∝ population; equal shares when the group's population is unknown).
+func (s *Snapshot) groupShare(c, g int32) float64 {
+	if s.groupPop[g] > 0 {
+		return s.Pop[c] / s.groupPop[g]
+	}
+	return 1 / float64(len(s.Groups[g].Members))
+}
+
+// zoneOf returns the communes of an action's zone (sorted).
+func (s *Snapshot) zoneOf(a int32) []int32 {
+	if g := s.actZoneGroup[a]; g >= 0 {
+		return s.Groups[g].Members
+	}
+	return s.zoneCommune[s.zoneOff[a]:s.zoneOff[a+1]]
+}
+
+// coreOfAction returns the core communes of an action's zone.
+func (s *Snapshot) coreOfAction(a int32) []int32 {
+	if g := s.actZoneGroup[a]; g >= 0 {
+		return s.groupCore[s.groupCoreOff[g]:s.groupCoreOff[g+1]]
+	}
+	return s.coreCommune[s.coreOff[a]:s.coreOff[a+1]]
 }
 
 type actHot struct {
@@ -302,6 +399,7 @@ type rawAction struct {
 	start, end int32
 	places     []int32
 	zone       []int32
+	zoneGroup  int32 // the zone is exactly this group territory (-1: a list of communes)
 }
 
 type rawFunding struct {
@@ -506,11 +604,32 @@ func (b *Builder) AddAction(a *domain.Action) {
 	for _, p := range a.Places {
 		r.places = append(r.places, b.communesOf(p)...)
 	}
+	// A zone that is one group territory (an EPCI, a département...) is kept
+	// as the group: its communes are not copied for every action.
+	r.zoneGroup = -1
 	for _, z := range a.Zone {
-		r.zone = append(r.zone, b.communesOf(z)...)
+		if _, isCommune := s.codeIdx[z]; isCommune {
+			r.zoneGroup = -1
+			break
+		}
+		gi, ok := s.groupIdx[z]
+		if !ok {
+			continue
+		}
+		if r.zoneGroup == -1 || r.zoneGroup == gi {
+			r.zoneGroup = gi
+		} else {
+			r.zoneGroup = -1
+			break
+		}
+	}
+	if r.zoneGroup < 0 {
+		for _, z := range a.Zone {
+			r.zone = append(r.zone, b.communesOf(z)...)
+		}
+		r.zone = sortUnique(r.zone)
 	}
 	r.places = sortUnique(r.places)
-	r.zone = sortUnique(r.zone)
 	b.actRaw = append(b.actRaw, r)
 }
 
@@ -628,28 +747,37 @@ func (b *Builder) Build() (*Snapshot, error) {
 	s.ActEnd = make([]int32, na)
 	s.ActZonePop = make([]float64, na)
 	s.actPlaced = make([]bool, na)
+	s.actZoneGroup = make([]int32, na)
 	s.supOff = make([]int32, na+1)
 	s.zoneOff = make([]int32, na+1)
 	s.coreOff = make([]int32, na+1)
+	s.buildGroups()
+	ng := len(s.Groups)
 	cSupCount := make([]int32, s.N+1)
 	cZoneCount := make([]int32, s.N+1)
-	var tmp []int32
+	gSupCount := make([]int32, ng+1)
+	gZoneCount := make([]int32, ng+1)
 	for ai := range b.actRaw {
 		r := &b.actRaw[ai]
 		s.ActID[ai], s.ActTitle[ai] = r.id, r.title
 		s.ActOperator[ai] = s.actorIndex(r.operator)
 		s.ActThemes[ai], s.ActPublics[ai], s.ActCapacity[ai] = r.themes, r.publics, r.capacity
 		s.ActStart[ai], s.ActEnd[ai] = r.start, r.end
+		s.actZoneGroup[ai] = r.zoneGroup
 		// Supply spread: equal shares over places, or over the zone ∝ population
-		// (equal shares when no commune of the zone has a known population).
-		if len(r.places) > 0 {
+		// (equal shares when no commune of the zone has a known population);
+		// a zone that is one group spreads at query time (groupShare).
+		switch {
+		case len(r.places) > 0:
 			s.actPlaced[ai] = true
 			for _, c := range r.places {
 				s.supCommune = append(s.supCommune, c)
 				s.supShare = append(s.supShare, 1/float64(len(r.places)))
 				cSupCount[c]++
 			}
-		} else if len(r.zone) > 0 {
+		case r.zoneGroup >= 0:
+			gSupCount[r.zoneGroup]++
+		case len(r.zone) > 0:
 			tot := 0.0
 			for _, c := range r.zone {
 				tot += s.Pop[c]
@@ -665,57 +793,51 @@ func (b *Builder) Build() (*Snapshot, error) {
 			}
 		}
 		s.supOff[ai+1] = int32(len(s.supCommune))
-		zone := r.zone
-		if len(zone) == 0 {
-			zone = r.places
-		}
-		zp := 0.0
-		for _, c := range zone {
-			s.zoneCommune = append(s.zoneCommune, c)
-			cZoneCount[c]++
-			zp += s.Pop[c]
-		}
-		s.ActZonePop[ai] = zp
-		s.zoneOff[ai+1] = int32(len(s.zoneCommune))
-		// Core: most populated communes holding more than half of the zone's
-		// population (all communes when the population is unknown).
-		tmp = append(tmp[:0], zone...)
-		if zp > 0 {
-			sort.Slice(tmp, func(i, j int) bool {
-				if s.Pop[tmp[i]] != s.Pop[tmp[j]] {
-					return s.Pop[tmp[i]] > s.Pop[tmp[j]]
-				}
-				return tmp[i] < tmp[j]
-			})
-			cum := 0.0
-			k := 0
-			for k < len(tmp) {
-				cum += s.Pop[tmp[k]]
-				k++
-				if cum > zp/2 {
-					break
-				}
+		if r.zoneGroup >= 0 {
+			gZoneCount[r.zoneGroup]++
+			s.ActZonePop[ai] = s.groupPop[r.zoneGroup]
+		} else {
+			zone := r.zone
+			if len(zone) == 0 {
+				zone = r.places
 			}
-			tmp = tmp[:k]
+			zp := 0.0
+			for _, c := range zone {
+				s.zoneCommune = append(s.zoneCommune, c)
+				cZoneCount[c]++
+				zp += s.Pop[c]
+			}
+			s.ActZonePop[ai] = zp
+			s.coreCommune = append(s.coreCommune, s.coreOf(zone, zp)...)
 		}
-		s.coreCommune = append(s.coreCommune, tmp...)
+		s.zoneOff[ai+1] = int32(len(s.zoneCommune))
 		s.coreOff[ai+1] = int32(len(s.coreCommune))
 		r.places, r.zone = nil, nil
 	}
 	b.actRaw = nil
 	s.hot = make([]actHot, na)
 	for ai := 0; ai < na; ai++ {
+		zl := s.zoneOff[ai+1] - s.zoneOff[ai]
+		if g := s.actZoneGroup[ai]; g >= 0 {
+			zl = int32(len(s.Groups[g].Members))
+		}
 		s.hot[ai] = actHot{zonePop: s.ActZonePop[ai], publics: s.ActPublics[ai], start: s.ActStart[ai], end: s.ActEnd[ai],
-			operator: s.ActOperator[ai], zoneLen: s.zoneOff[ai+1] - s.zoneOff[ai]}
+			operator: s.ActOperator[ai], zoneLen: zl}
 	}
-	// Commune → actions, CSR.
+	// Commune → actions and group → actions, CSR.
 	s.cSupOff = prefix(cSupCount)
 	s.cZoneOff = prefix(cZoneCount)
+	s.gSupOff = prefix(gSupCount)
+	s.gZoneOff = prefix(gZoneCount)
 	s.cSupAct = make([]int32, len(s.supCommune))
 	s.cSupShare = make([]float64, len(s.supCommune))
 	s.cZoneAct = make([]int32, len(s.zoneCommune))
 	s.cSupThemes = make([]uint64, len(s.supCommune))
 	s.cZoneThemes = make([]uint64, len(s.zoneCommune))
+	s.gSupAct = make([]int32, s.gSupOff[ng])
+	s.gSupThemes = make([]uint64, s.gSupOff[ng])
+	s.gZoneAct = make([]int32, s.gZoneOff[ng])
+	s.gZoneThemes = make([]uint64, s.gZoneOff[ng])
 	fill := append([]int32(nil), s.cSupOff...)
 	for ai := 0; ai < na; ai++ {
 		for e := s.supOff[ai]; e < s.supOff[ai+1]; e++ {
@@ -736,6 +858,22 @@ func (b *Builder) Build() (*Snapshot, error) {
 			s.cZoneThemes[fill[c]] = s.ActThemes[ai]
 			fill[c]++
 		}
+	}
+	gfs := append([]int32(nil), s.gSupOff...)
+	gfz := append([]int32(nil), s.gZoneOff...)
+	for ai := 0; ai < na; ai++ {
+		g := s.actZoneGroup[ai]
+		if g < 0 {
+			continue
+		}
+		if !s.actPlaced[ai] {
+			s.gSupAct[gfs[g]] = int32(ai)
+			s.gSupThemes[gfs[g]] = s.ActThemes[ai]
+			gfs[g]++
+		}
+		s.gZoneAct[gfz[g]] = int32(ai)
+		s.gZoneThemes[gfz[g]] = s.ActThemes[ai]
+		gfz[g]++
 	}
 
 	// Fundings by action.

@@ -115,11 +115,11 @@ type Snapshot struct {
 	actZoneGroup []int32
 
 	// Groups: population, core, and commune → groups memberships.
-	groupPop      []float64
-	groupCoreOff  []int32
-	groupCore     []int32
-	cGroupOff     []int32
-	cGroup        []int32
+	groupPop     []float64
+	groupCoreOff []int32
+	groupCore    []int32
+	cGroupOff    []int32
+	cGroup       []int32
 	// Group → actions whose supply spreads over the group (gSup) and whose
 	// zone is the group (gZone), with their themes inline.
 	gSupOff     []int32

@@ -70,6 +70,7 @@ func TestDiagnosticCycle(t *testing.T) {
 		d.Description = "Diagnostic conduit avec la CAF du Cher, l'intercommunalité et le centre social."
 		e.do("PUT", base, d, h).expect(200).decode(&d)
 		e.do("PUT", base, map[string]any{"title": "x", "perimeter": diagtest.HautBerry, "themes": []string{"jeunesse"}, "version": 1}, h).expect(409)
+		e.do("PUT", base, map[string]any{"title": "x", "perimeter": diagtest.HautBerry, "themes": []string{"jeunesse"}, "steering_body_id": 999, "version": d.Version}, h).expect(400).expectFields("steering_body_id")
 
 		// Impossible stage move, then fieldwork.
 		e.do("POST", base+"/stage", map[string]any{"stage": "restitution"}, h).expect(400).expectFields("stage")

@@ -187,6 +187,19 @@ func (s *Service) fillParticipants(ctx context.Context, d *domain.Diagnostic) er
 	return nil
 }
 
+func (s *Service) checkSteeringBody(ctx context.Context, d *domain.Diagnostic) error {
+	if d.SteeringBodyID == 0 {
+		return nil
+	}
+	if _, err := s.Gov.Body(ctx, d.SteeringBodyID); err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return Errorf("steering_body_id", "instance %d introuvable", d.SteeringBodyID)
+		}
+		return err
+	}
+	return nil
+}
+
 func (s *Service) checkTerritory(ctx context.Context, field, code string) error {
 	if code == "" {
 		return nil
@@ -220,6 +233,9 @@ func (s *Service) CreateDiagnostic(ctx context.Context, d *domain.Diagnostic) er
 		return err
 	}
 	if err := s.fillParticipants(ctx, d); err != nil {
+		return err
+	}
+	if err := s.checkSteeringBody(ctx, d); err != nil {
 		return err
 	}
 	if err := canWrite(ctx, auth.Create, d.OwnerOrg, d.Visibility, "créer un diagnostic"); err != nil {
@@ -297,6 +313,9 @@ func (s *Service) UpdateDiagnostic(ctx context.Context, d *domain.Diagnostic) er
 		return err
 	}
 	if err := s.fillParticipants(ctx, d); err != nil {
+		return err
+	}
+	if err := s.checkSteeringBody(ctx, d); err != nil {
 		return err
 	}
 	if err := s.Diag.UpdateDiagnostic(ctx, d); err != nil {

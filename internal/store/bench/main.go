@@ -52,6 +52,7 @@ var (
 	flagYears   = flag.Int("years", 10, "years of indicator values (× 30 indicators × 35,000 communes)")
 	flagSkip    = flag.String("skip", "", "comma-separated steps to skip: go, cli, actions, values, queries")
 	flagPG      = flag.String("pg", storetest.PostgresURL(), "PostgreSQL URL (a fresh schema is created per run)")
+	flagKeep    = flag.Bool("keep", false, "keep the BulkTx database (SQLite file go.db, PostgreSQL schema) for inspection")
 	flagProfile = flag.String("cpuprofile", "", "write a CPU profile of the BulkTx loads to this file")
 )
 
@@ -551,7 +552,11 @@ func benchSQLite(d *data, skip map[string]bool) {
 			queries(ctx, s, d)
 		}
 		must(s.Close())
-		removeDB(path)
+		if *flagKeep {
+			fmt.Println("kept", path)
+		} else {
+			removeDB(path)
+		}
 	}
 	if !skip["cli"] {
 		t0 := time.Now()
@@ -607,6 +612,10 @@ func benchPostgres(d *data, skip map[string]bool) {
 			sep = "&"
 		}
 		return *flagPG + sep + "search_path=" + schema, schema, func() {
+			if *flagKeep {
+				fmt.Println("kept schema", schema)
+				return
+			}
 			db, err := sql.Open("pgx", *flagPG)
 			must(err)
 			defer db.Close()

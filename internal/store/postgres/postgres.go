@@ -7,7 +7,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -86,10 +88,18 @@ type loader struct {
 	staged map[string]bool
 }
 
+// trace prints the duration of every bulk write (MAILLAGE_BULK_TRACE=1).
+var trace = os.Getenv("MAILLAGE_BULK_TRACE") == "1"
+
 // copyThreshold is the batch size from which COPY beats a multi-row INSERT.
 const copyThreshold = 200
 
 func (l *loader) Load(ctx context.Context, sp *sqldb.Spec, args []any) error {
+	if trace {
+		defer func(t0 time.Time, n int) {
+			fmt.Fprintf(os.Stderr, "bulk %s: %d rows in %v\n", sp.Table, n, time.Since(t0))
+		}(time.Now(), len(args)/max(1, len(sp.Cols)))
+	}
 	k := len(sp.Cols)
 	n := len(args) / k
 	if n == 0 {

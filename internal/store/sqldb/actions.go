@@ -89,10 +89,20 @@ func (s *DB) actionWhere(ctx context.Context, f domain.ActionFilter) (string, []
 		if cur == "" {
 			return "", nil, domain.NotFound("Territoire", f.Territory)
 		}
-		where = append(where, "a.id IN (SELECT at.action_id FROM action_territories at WHERE at.territory_code IN ("+territoryCodesSQL(typ)+"))")
+		// The code set is computed first (a few hundred codes for a
+		// département) and passed as a list, so that both planners probe
+		// action_territories by key instead of hashing the whole table.
+		var targs []any
 		for range 6 {
-			args = append(args, cur)
+			targs = append(targs, cur)
 		}
+		codes, err := queryStrings(ctx, s.R, s.D.Q(territoryCodesSQL(typ)), targs...)
+		if err != nil {
+			return "", nil, err
+		}
+		frag, fargs := s.D.InStrings("at.territory_code", codes)
+		where = append(where, "a.id IN (SELECT at.action_id FROM action_territories at WHERE "+frag+")")
+		args = append(args, fargs...)
 	}
 	for _, l := range []struct{ col, val string }{{"a.themes", f.Theme}, {"a.publics", f.Public}, {"a.labels", f.Label}} {
 		if l.val != "" {

@@ -77,6 +77,19 @@ func (d *Dialect) Q(q string) string {
 	return r
 }
 
+// InStrings renders "col is one of xs": "col IN (?, ...)" for SQLite,
+// "col = ANY(?)" with one text[] parameter for PostgreSQL (one plan for any
+// list length, no parameter limit). An empty list matches nothing.
+func (d *Dialect) InStrings(col string, xs []string) (string, []any) {
+	if len(xs) == 0 {
+		return "1 = 0", nil
+	}
+	if d.Dollar {
+		return col + " = ANY(?)", []any{xs}
+	}
+	return col + " IN (" + Placeholders(len(xs)) + ")", StringArgs(xs)
+}
+
 // TimeArg converts a time to the parameter stored by the dialect: TEXT in
 // SQLite (fixed-width RFC 3339 UTC, so text order is time order), the
 // time itself for PostgreSQL's timestamptz.

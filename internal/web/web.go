@@ -111,7 +111,7 @@ func New(s domain.Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /public", h.publicIndex)
 	mux.HandleFunc("GET /public/{code}", h.publicTerritory)
 	h.registerDiagnostics(mux)
-	mux.HandleFunc("GET /conventions", h.static("conventions", "Conventions", "conventions"))
+	h.registerGovernance(mux)
 	mux.HandleFunc("GET /administration", h.static("administration", "Administration", "administration"))
 	mux.HandleFunc("GET /accessibilite", h.static("accessibilite", "Déclaration d’accessibilité", ""))
 	mux.HandleFunc("GET /donnees", h.static("donnees", "Sources des données", ""))

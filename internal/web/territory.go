@@ -1,14 +1,17 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"sort"
 	"strconv"
+	"time"
 
 	"maillage/internal/analysis"
+	"maillage/internal/diagnostic"
 	"maillage/internal/domain"
 	"maillage/internal/web/mapsvg"
 )
@@ -20,6 +23,25 @@ type homeData struct {
 	Counts       []countLine
 	LastUpdate   string
 	Version      int64
+	Diagnostics  []homeDiag
+	Conventions  []homeConv
+	Overdue      []homeDecision
+}
+
+type homeDiag struct {
+	ID           int64
+	Title, Stage string
+	StageNo      int
+}
+
+type homeConv struct {
+	ID                   int64
+	Title, Period, Alert string
+	AlertLevel           string
+}
+
+type homeDecision struct {
+	Text, Owner, Due string
 }
 
 type countLine struct {
@@ -31,7 +53,7 @@ type countLine struct {
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	h.sync(ctx)
-	key := "accueil|" + principalKey(ctx)
+	key := "accueil|" + principalKey(ctx) + "|" + time.Now().Format("2006-01-02")
 	if h.serveCached(w, r, key) {
 		return
 	}
@@ -80,7 +102,42 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 		d.LastUpdate = frenchDate(acts.Items[0].UpdatedAt)
 	}
 	d.Version, _ = h.s.DataVersion(ctx)
+	h.homeFollowUp(ctx, &d)
 	h.renderCached(w, r, http.StatusOK, "home", page{Title: "Accueil", Section: "accueil", Data: d}, key)
+}
+
+// homeFollowUp adds the diagnostics with their stage, the conventions with
+// their renewal alerts and the overdue decisions (errors leave them out: the
+// home page must show even when that part fails).
+func (h *handler) homeFollowUp(ctx context.Context, d *homeData) {
+	today := time.Now()
+	if pg, err := h.s.Diagnostics(ctx, domain.DiagnosticFilter{Limit: 10}); err == nil {
+		for _, x := range pg.Items {
+			d.Diagnostics = append(d.Diagnostics, homeDiag{ID: x.ID, Title: x.Title, Stage: domain.StageLabel(x.Stage), StageNo: domain.StageIndex(x.Stage) + 1})
+		}
+	}
+	if pg, err := h.s.Conventions(ctx, domain.ConventionFilter{Limit: 10}); err == nil {
+		for i := range pg.Items {
+			c := &pg.Items[i]
+			hc := homeConv{ID: c.ID, Title: c.Title, Period: c.Start.Format("01/2006") + " – " + c.End.Format("01/2006")}
+			if a := diagnostic.RenewalOf(c, today, diagnostic.DefaultRenewalWindow); a != nil {
+				hc.Alert, hc.AlertLevel = a.Message, a.Level
+			}
+			d.Conventions = append(d.Conventions, hc)
+		}
+	}
+	if ds, err := h.s.Decisions(ctx, domain.DecisionFilter{}); err == nil {
+		for i, x := range diagnostic.Overdue(ds, today) {
+			if i >= 5 {
+				break
+			}
+			hd := homeDecision{Text: x.Text, Owner: x.OwnerName}
+			if x.DueDate != nil {
+				hd.Due = x.DueDate.Format("02/01/2006")
+			}
+			d.Overdue = append(d.Overdue, hd)
+		}
+	}
 }
 
 var typeLabels = map[domain.TerritoryType]string{

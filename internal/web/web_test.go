@@ -111,7 +111,7 @@ func TestPages(t *testing.T) {
 
 		t.Run("home", func(t *testing.T) {
 			r := get(t, srv, "/")
-			must(t, r, 200, demo.DeptName, "Fraîcheur des données", `href="/territoires/96"`)
+			must(t, r, 200, demo.DeptName, "Fraîcheur des données", `href="/territoires/96"`, "Diagnostics partagés", "Restitution-débat", "Conventions", "Décisions en retard")
 			checkPage(t, r)
 		})
 		t.Run("territories", func(t *testing.T) {

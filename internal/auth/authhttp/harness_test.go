@@ -75,14 +75,6 @@ func newEnv(t *testing.T, s domain.Store) *env {
 		e.slept = append(e.slept, d)
 		e.mu.Unlock()
 	}
-	opts := server.Options{Wrap: e.h.Wrap, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	e.h.APIOptions(&opts.API)
-	handler, err := server.New(bg, e.h.Store(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(handler)
-	t.Cleanup(e.srv.Close)
 
 	var f storetest.Fixture
 	f.LoadTerritories(t, s)
@@ -113,6 +105,15 @@ func newEnv(t *testing.T, s domain.Store) *env {
 			must(t, s.CreateFunding(bg, &domain.Funding{ActionID: a.ID, FunderID: actor.ID, Year: 2024, Amount: 100, Meta: domain.Meta{OwnerOrg: org, Visibility: v}}))
 		}
 	}
+	// The server starts last: its analysis engine loads a snapshot of the data.
+	opts := server.Options{Wrap: e.h.Wrap, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.h.APIOptions(&opts.API)
+	handler, err := server.New(bg, e.h.Store(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(handler)
+	t.Cleanup(e.srv.Close)
 	return e
 }
 

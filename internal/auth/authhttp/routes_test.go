@@ -57,7 +57,7 @@ func allPatterns(t *testing.T, e *env) []string {
 var pathValues = map[string]string{
 	"id": "999999", "code": "99999", "kind": "actions", "format": "csv", "token": "inv_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	"hash": "0", "path...": "x.css", "territory": "99999", "indicator": "x", "year": "2020", "user": "999999", "org": "999999",
-	"a": "999998", "b": "999999",
+	"a": "999998", "b": "999999", "fid": "999999", "rid": "999999",
 }
 
 var wildcard = regexp.MustCompile(`\{([a-z_.]+)\}`)
@@ -66,11 +66,10 @@ func concretePath(pattern string) string {
 	_, path, _ := strings.Cut(pattern, " ")
 	path = strings.TrimSuffix(path, "{$}")
 	return wildcard.ReplaceAllStringFunc(path, func(w string) string {
-		v, ok := pathValues[w[1:len(w)-1]]
-		if !ok {
-			panic("no value for " + w)
+		if v, ok := pathValues[w[1:len(w)-1]]; ok {
+			return v
 		}
-		return v
+		return "999999"
 	})
 }
 

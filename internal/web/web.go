@@ -112,7 +112,7 @@ func New(s domain.Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /public/{code}", h.publicTerritory)
 	h.registerDiagnostics(mux)
 	h.registerGovernance(mux)
-	mux.HandleFunc("GET /administration", h.static("administration", "Administration", "administration"))
+	h.registerAdmin(mux)
 	mux.HandleFunc("GET /accessibilite", h.static("accessibilite", "Déclaration d’accessibilité", ""))
 	mux.HandleFunc("GET /donnees", h.static("donnees", "Sources des données", ""))
 	mux.HandleFunc("GET /", h.notFound)

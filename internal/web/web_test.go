@@ -230,7 +230,7 @@ func TestPages(t *testing.T) {
 			must(t, get(t, srv, "/exports/actions/pdf"), 404)
 		})
 		t.Run("placeholders", func(t *testing.T) {
-			for _, p := range []string{"/diagnostics", "/conventions", "/administration", "/accessibilite", "/donnees", "/public"} {
+			for _, p := range []string{"/diagnostics", "/conventions", "/accessibilite", "/donnees", "/public"} {
 				r := get(t, srv, p)
 				must(t, r, 200)
 				checkPage(t, r)

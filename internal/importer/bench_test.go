@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"maillage/internal/domain"
 	"maillage/internal/store/storetest"
 	"maillage/internal/testutil"
 )
@@ -22,7 +23,7 @@ func BenchmarkNationalIndicators(b *testing.B) {
 	data := testutil.SharedData(b)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		s := storetest.OpenSQLite(b)
+		s := benchStore(b)
 		if _, err := ImportCOG(context.Background(), s, filepath.Join(data, "cog"), Options{}); err != nil {
 			b.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func BenchmarkNationalActions(b *testing.B) {
 	data := testutil.SharedData(b)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		s := storetest.OpenSQLite(b)
+		s := benchStore(b)
 		if _, err := ImportCOG(context.Background(), s, filepath.Join(data, "cog"), Options{}); err != nil {
 			b.Fatal(err)
 		}
@@ -56,4 +57,13 @@ func BenchmarkNationalActions(b *testing.B) {
 		}
 		b.ReportMetric(float64(rep.kind("actions").Written)/b.Elapsed().Seconds(), "actions/s")
 	}
+}
+
+// benchStore opens a fresh SQLite store, or PostgreSQL when
+// MAILLAGE_BENCH_DB=postgres.
+func benchStore(b *testing.B) domain.Store {
+	if os.Getenv("MAILLAGE_BENCH_DB") == "postgres" {
+		return storetest.OpenPostgres(b)
+	}
+	return storetest.OpenSQLite(b)
 }

@@ -204,8 +204,8 @@ type valueImport struct {
 
 	dups      map[uint64]int32
 	dupsFull  bool
-	targets   map[string]bool   // current communes that old codes point to
-	targetHas map[valueKey]bool // values of target communes present in the file
+	targets   map[string]bool // current communes that old codes point to
+	targetHas map[uint64]bool // hashed keys of the values of target communes present in the file
 	deferred  []deferredValue
 	fixedWarn bool
 }
@@ -256,7 +256,7 @@ type deferredValue struct {
 func newValueImport(r *run, rd *tabular.Reader, path string, pl *places, known map[string]*domain.Indicator, opt Options) (*valueImport, error) {
 	v := &valueImport{run: r, rd: rd, pl: pl, known: known, k: r.rep.kind("valeurs"),
 		src:  &source{path: path, kind: "valeurs", header: rd.Header().Raw},
-		dups: map[uint64]int32{}, targets: map[string]bool{}, targetHas: map[valueKey]bool{}, year: opt.Year}
+		dups: map[uint64]int32{}, targets: map[string]bool{}, targetHas: map[uint64]bool{}, year: opt.Year}
 	for _, a := range pl.aliases {
 		v.targets[a.Target] = true
 	}
@@ -393,7 +393,7 @@ func (v *valueImport) values() iter.Seq[domain.IndicatorValue] {
 			key := valueKey{d.v.Territory, d.v.Indicator, d.v.Year}
 			w := v.pl.aliasWarning(&d.alias)
 			switch {
-			case v.targetHas[key]:
+			case v.targetHas[dupHash(key.territory, key.indicator, key.year)]:
 				v.k.Skipped++
 				v.rep.warnf("%s, ligne %d : %s — valeur %s %d ignorée : la commune actuelle a la sienne", d.row.File, d.row.Line, w, d.v.Indicator, d.v.Year)
 			case stored[key]:
@@ -501,7 +501,7 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 			continue
 		}
 		if v.targets[res.Code] {
-			v.targetHas[valueKey{res.Code, ind, year}] = true
+			v.targetHas[dupHash(res.Code, ind, year)] = true
 		}
 		out = append(out, iv)
 	}

@@ -22,16 +22,31 @@ import (
 // A context without a recorded principal (command line, jobs) is trusted:
 // its writes are not checked, but they are audited (via "cli").
 func Guard(s domain.Store, a domain.AccountStore, log *slog.Logger) domain.Store {
+	return newGuard(s, a, log, false)
+}
+
+// GuardServer is Guard for the server: reads without a principal (the
+// analysis engine's background loads) get the network view (see viewCtx)
+// instead of being trusted.
+func GuardServer(s domain.Store, a domain.AccountStore, log *slog.Logger) domain.Store {
+	return newGuard(s, a, log, true)
+}
+
+func newGuard(s domain.Store, a domain.AccountStore, log *slog.Logger, networkView bool) *guarded {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &guarded{Store: s, acc: a, log: log}
+	if g, ok := s.(*guarded); ok { // never audit twice
+		s = g.Store
+	}
+	return &guarded{Store: s, acc: a, log: log, networkView: networkView}
 }
 
 type guarded struct {
 	domain.Store
-	acc domain.AccountStore
-	log *slog.Logger
+	acc         domain.AccountStore
+	log         *slog.Logger
+	networkView bool
 }
 
 // Unwrap returns the store under the guard.
@@ -398,36 +413,36 @@ func (b *guardedBulk) Commit() error {
 	return nil
 }
 
-// Reads without a principal inside the server (the analysis engine loads its
+// With GuardServer, reads without a principal (the analysis engine loads its
 // shared snapshot in the background) get the network view: public and
 // network records only. One snapshot serves every signed-in person, so it
 // must not hold what only some of them may see (private and partners
 // records are left out of the analysis).
 var networkView = &domain.Principal{Role: domain.RoleObserver, Via: "analysis"}
 
-func viewCtx(ctx context.Context) context.Context {
-	if domain.HasPrincipal(ctx) {
+func (g *guarded) viewCtx(ctx context.Context) context.Context {
+	if !g.networkView || domain.HasPrincipal(ctx) {
 		return ctx
 	}
 	return domain.WithPrincipal(ctx, networkView)
 }
 
 func (g *guarded) Territories(ctx context.Context, f domain.TerritoryFilter) (domain.Page[domain.Territory], error) {
-	return g.Store.Territories(viewCtx(ctx), f)
+	return g.Store.Territories(g.viewCtx(ctx), f)
 }
 
 func (g *guarded) AllActors(ctx context.Context) iter.Seq2[domain.Actor, error] {
-	return g.Store.AllActors(viewCtx(ctx))
+	return g.Store.AllActors(g.viewCtx(ctx))
 }
 
 func (g *guarded) AllActions(ctx context.Context) iter.Seq2[domain.Action, error] {
-	return g.Store.AllActions(viewCtx(ctx))
+	return g.Store.AllActions(g.viewCtx(ctx))
 }
 
 func (g *guarded) AllFundings(ctx context.Context) iter.Seq2[domain.Funding, error] {
-	return g.Store.AllFundings(viewCtx(ctx))
+	return g.Store.AllFundings(g.viewCtx(ctx))
 }
 
 func (g *guarded) AllIndicatorValues(ctx context.Context) iter.Seq2[domain.IndicatorValue, error] {
-	return g.Store.AllIndicatorValues(viewCtx(ctx))
+	return g.Store.AllIndicatorValues(g.viewCtx(ctx))
 }

@@ -35,7 +35,7 @@ const password = "un mot de passe assez long"
 // env is a running Maillage with organisations, people of every role and
 // records of every visibility.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	s   domain.Store
 	acc domain.AccountStore
 	h   *authhttp.Handlers
@@ -61,7 +61,7 @@ var people = []struct{ role, email string }{
 	{domain.RoleObserver, "observatrice@recherche.test"},
 }
 
-func newEnv(t *testing.T, s domain.Store) *env {
+func newEnv(t testing.TB, s domain.Store) *env {
 	t.Helper()
 	acc, ok := s.(domain.AccountStore)
 	if !ok {

@@ -124,6 +124,32 @@ func TestDiagnosticPages(t *testing.T) {
 			r := post(t, srv, base+"/etape", url.Values{"etape": {"follow_up"}})
 			must(t, r, 422, "passage impossible")
 		})
+		t.Run("every_record_renders", func(t *testing.T) {
+			// the demo's own diagnostic, bodies and conventions too
+			ds, err := s.Diagnostics(ctx, domain.DiagnosticFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range ds.Items {
+				for _, p := range []string{"", "/restitution", "/rapport"} {
+					must(t, get(t, srv, fmt.Sprintf("/diagnostics/%d%s", d.ID, p)), 200)
+				}
+			}
+			bs, err := s.Bodies(ctx, domain.BodyFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range bs.Items {
+				must(t, get(t, srv, fmt.Sprintf("/instances/%d", b.ID)), 200)
+			}
+			cs, err := s.Conventions(ctx, domain.ConventionFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cs.Items {
+				must(t, get(t, srv, fmt.Sprintf("/conventions/%d", c.ID)), 200)
+			}
+		})
 		t.Run("not_found", func(t *testing.T) {
 			must(t, get(t, srv, "/diagnostics/999999"), 404)
 			must(t, get(t, srv, "/diagnostics/abc"), 404)

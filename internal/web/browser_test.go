@@ -93,7 +93,7 @@ func newBrowser(t *testing.T) *browser {
 // do runs steps with a time limit.
 func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("browser: %v", err)
@@ -107,7 +107,7 @@ func (b *browser) open(t *testing.T, path string) {
 
 func (b *browser) eval(t *testing.T, js string) any {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js))
 	if err != nil {
@@ -119,7 +119,7 @@ func (b *browser) eval(t *testing.T, js string) any {
 // waitJS polls a JavaScript predicate until it is true (across navigations).
 func (b *browser) waitJS(t *testing.T, js string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(40 * time.Second)
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+js+")"))
@@ -152,7 +152,7 @@ func (b *browser) setValue(t *testing.T, sel, v string) {
 
 func (b *browser) shot(t *testing.T, name string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

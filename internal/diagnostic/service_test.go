@@ -2,6 +2,7 @@ package diagnostic_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -196,4 +197,63 @@ func mustDay(s string) domain.Date {
 		panic(err)
 	}
 	return d
+}
+
+// TestConcurrentEdits: two people save the same finding (or fiche) from the
+// same read at once; exactly one wins, the other gets a conflict.
+func TestConcurrentEdits(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s domain.Store) {
+		w := setup(t, s)
+		ctx := context.Background()
+		d := &domain.Diagnostic{Title: "D", Perimeter: "200066330", Themes: []string{"jeunesse"}, Participants: []domain.Participant{{OrgID: w.caf}}}
+		if err := w.svc.CreateDiagnostic(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		f := &domain.Finding{DiagnosticID: d.ID, Statement: "Constat", Theme: "jeunesse", AuthorOrg: w.caf}
+		if err := w.svc.AddFinding(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		c := &domain.Convention{Kind: domain.ConventionCTG, Title: "CTG", Perimeter: "200066330", Start: mustDay("2024-01-01"), End: mustDay("2027-12-31")}
+		if err := w.svc.CreateConvention(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		fa := &domain.FicheAction{ConventionID: c.ID, Title: "Fiche", Objective: "Objectif", LeadName: "CAF"}
+		if err := w.svc.AddFiche(ctx, fa); err != nil {
+			t.Fatal(err)
+		}
+		for round := 0; round < 5; round++ {
+			errs := make(chan error, 4)
+			for i := 0; i < 2; i++ {
+				ff, fc := *f, *fa
+				ff.Statement = fmt.Sprintf("Rédaction %d.%d", round, i)
+				fc.Objective = fmt.Sprintf("Objectif %d.%d", round, i)
+				go func() { errs <- w.svc.UpdateFinding(ctx, &ff) }()
+				go func() { errs <- w.svc.UpdateFiche(ctx, &fc) }()
+			}
+			ok, conflicts := 0, 0
+			for i := 0; i < 4; i++ {
+				switch err := <-errs; domain.ErrorCode(err) {
+				case "":
+					ok++
+				case domain.ECONFLICT:
+					conflicts++
+				default:
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			if ok != 2 || conflicts != 2 {
+				t.Fatalf("round %d: %d saved, %d conflicts (want 2 and 2)", round, ok, conflicts)
+			}
+			var err error
+			if f, err = s.Finding(ctx, f.ID); err != nil {
+				t.Fatal(err)
+			}
+			if fa, err = s.Fiche(ctx, fa.ID); err != nil {
+				t.Fatal(err)
+			}
+			if f.Version != int64(round+2) || fa.Version != int64(round+2) {
+				t.Fatalf("round %d: versions %d and %d", round, f.Version, fa.Version)
+			}
+		}
+	})
 }

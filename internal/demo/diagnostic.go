@@ -11,6 +11,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"maillage/internal/diagnostic"
 	"maillage/internal/domain"
@@ -194,6 +195,12 @@ func demoDiagnostic(ctx context.Context, svc *diagnostic.Service, d *Dataset, ca
 		}
 	}
 	if diag, err = svc.MoveStage(ctx, diag.ID, domain.StageRestitution, "restitution-débat du 16 novembre 2023"); err != nil {
+		return nil, err
+	}
+	// The demo tells a story set in 2022-2023: date the stage moves then.
+	diag.StageMoves[0].At = time.Date(2022, 9, 5, 9, 0, 0, 0, time.UTC)
+	diag.StageMoves[1].At = time.Date(2023, 11, 16, 18, 0, 0, 0, time.UTC)
+	if err := svc.Diag.UpdateDiagnostic(ctx, diag); err != nil {
 		return nil, err
 	}
 	r := &domain.Restitution{DiagnosticID: diag.ID, Date: demoDate("2023-11-16"), Place: "Salle polyvalente du centre social",

@@ -712,6 +712,11 @@ func (h *handler) diagnosticPosition(w http.ResponseWriter, r *http.Request) {
 				general = joinNonEmpty(" ; ", general, v)
 			}
 		}
+		if msg, ok := f.Errors["org_id"]; ok && len(data.OrgChoices) == 0 {
+			// no organisation field to attach it to
+			general = joinNonEmpty(" ; ", general, msg)
+			delete(f.Errors, "org_id")
+		}
 		f.General = general
 		f.Mine, f.MineText = stance, comment
 	}

@@ -142,12 +142,9 @@ func (h *handler) actions(w http.ResponseWriter, r *http.Request) {
 	qq.Del("page")
 	d.Query = qq.Encode()
 	if d.F.Territory != "" {
-		_, index, err := h.indicatorIndex(ctx)
-		if err == nil {
-			if td, err := h.loadTerritory(ctx, d.F.Territory, index); err == nil {
-				d.Territory = td.T
-				d.Map, d.MapNote = h.actionsMap(ctx, td, filter)
-			}
+		if td, err := h.loadShape(ctx, d.F.Territory); err == nil {
+			d.Territory = td.T
+			d.Map, d.MapNote = h.actionsMap(ctx, td, filter)
 		}
 	} else {
 		d.MapNote = "Choisissez un territoire pour afficher la carte des actions."

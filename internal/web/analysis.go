@@ -170,17 +170,14 @@ func (h *handler) fillAnalysis(ctx context.Context, d *analysisData, res *analys
 	}
 	sort.Slice(d.Communes, func(i, j int) bool { return d.Communes[i].Name < d.Communes[j].Name })
 	// map of accessibility with white zones outlined
-	_, index, err := h.indicatorIndex(ctx)
-	if err == nil {
-		if td, err := h.loadTerritory(ctx, res.Scope.Code, index); err == nil {
-			bm := h.basemap(ctx, td, 640)
-			if bm.Len() > 0 {
-				d.Map = template.HTML(bm.Render(mapsvg.Choropleth{ID: "carte-acces",
-					Title: fmt.Sprintf("Accessibilité pour 1 000 personnes concernées, %d", res.Params.Year),
-					Desc:  fmt.Sprintf("Places accessibles pour 1 000 personnes concernées (%s), par commune ; les zones blanches sont entourées de noir. Le tableau qui suit donne les valeurs.", res.Params.NeedIndicator),
-					Unit:  "pour 1 000", Values: values, Highlight: white}))
-				d.MapNote = "Zones blanches entourées d’un trait noir épais. Rayon de desserte : " + mapsvg.FormatNumber(res.Params.Radius, 1) + " km."
-			}
+	if td, err := h.loadShape(ctx, res.Scope.Code); err == nil {
+		bm := h.basemap(ctx, td, 640)
+		if bm.Len() > 0 {
+			d.Map = template.HTML(bm.Render(mapsvg.Choropleth{ID: "carte-acces",
+				Title: fmt.Sprintf("Accessibilité pour 1 000 personnes concernées, %d", res.Params.Year),
+				Desc:  fmt.Sprintf("Places accessibles pour 1 000 personnes concernées (%s), par commune ; les zones blanches sont entourées de noir. Le tableau qui suit donne les valeurs.", res.Params.NeedIndicator),
+				Unit:  "pour 1 000", Values: values, Highlight: white}))
+			d.MapNote = "Zones blanches entourées d’un trait noir épais. Rayon de desserte : " + mapsvg.FormatNumber(res.Params.Radius, 1) + " km."
 		}
 	}
 	// funding charts

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -143,15 +144,36 @@ func (h *handler) loadTerritory(ctx context.Context, code string, inds map[strin
 		td.Communes = pg.Items
 		sort.Slice(td.Communes, func(i, j int) bool { return td.Communes[i].Name < td.Communes[j].Name })
 	}
+	own, err := h.readValues(ctx, td, domain.IndicatorValueFilter{Territory: t.Code})
+	if err != nil {
+		return nil, err
+	}
+	aggregate(td, inds, own)
+	h.cache.mu.Lock()
+	if len(h.cache.tdata) >= cacheMax {
+		h.cache.tdata = map[string]*territoryData{}
+	}
+	h.cache.tdata[code] = td
+	h.cache.mu.Unlock()
+	return td, nil
+}
+
+// readValues reads indicator values of a territory's communes into
+// td.ByCommune and returns the group's own values (indicator → year →
+// value), which win over the aggregate of its communes.
+func (h *handler) readValues(ctx context.Context, td *territoryData, f domain.IndicatorValueFilter) (map[string]map[int]float64, error) {
 	own := map[string]map[int]float64{}
+	group := td.T.Type != domain.TypeCommune && td.T.Type != domain.TypeArrondissement
 	const pageSize = 20000
+	f.Limit = pageSize
 	for off := 0; ; off += pageSize {
-		pg, err := h.s.IndicatorValues(ctx, domain.IndicatorValueFilter{Territory: t.Code, Offset: off, Limit: pageSize})
+		f.Offset = off
+		pg, err := h.s.IndicatorValues(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		for _, v := range pg.Items {
-			if v.Territory == t.Code && len(td.Communes) != 1 {
+			if v.Territory == td.T.Code && group {
 				// The group's own value (an official figure for the EPCI or
 				// the département) wins over the sum of its communes below.
 				if own[v.Indicator] == nil {
@@ -176,6 +198,12 @@ func (h *handler) loadTerritory(ctx context.Context, code string, inds map[strin
 			break
 		}
 	}
+	return own, nil
+}
+
+// aggregate fills td.Agg from td.ByCommune: sums for counts, means weighted
+// by population for rates; the group's own values win.
+func aggregate(td *territoryData, inds map[string]*domain.Indicator, own map[string]map[int]float64) {
 	pop := td.ByCommune[domain.IndicatorPopulation]
 	for code, byYear := range td.ByCommune {
 		agg := map[int]float64{}
@@ -215,11 +243,116 @@ func (h *handler) loadTerritory(ctx context.Context, code string, inds map[strin
 			td.Agg[code][y] = v
 		}
 	}
+}
+
+// loadShape returns a territory and its communes without indicator values
+// (enough to draw its map), cached.
+func (h *handler) loadShape(ctx context.Context, code string) (*territoryData, error) {
+	key := "shape|" + code
+	h.cache.mu.Lock()
+	td := h.cache.tdata[key]
+	if td == nil {
+		td = h.cache.tdata[code] // a full load has it too
+	}
+	h.cache.mu.Unlock()
+	if td != nil {
+		return td, nil
+	}
+	t, err := h.s.Territory(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	td = &territoryData{T: t}
+	if t.Type == domain.TypeCommune || t.Type == domain.TypeArrondissement {
+		td.Communes = []domain.Territory{*t}
+	} else {
+		pg, err := h.s.Territories(ctx, domain.TerritoryFilter{Within: t.Code, Type: domain.TypeCommune})
+		if err != nil {
+			return nil, err
+		}
+		td.Communes = pg.Items
+		sort.Slice(td.Communes, func(i, j int) bool { return td.Communes[i].Name < td.Communes[j].Name })
+	}
 	h.cache.mu.Lock()
 	if len(h.cache.tdata) >= cacheMax {
 		h.cache.tdata = map[string]*territoryData{}
 	}
-	h.cache.tdata[code] = td
+	h.cache.tdata[key] = td
+	h.cache.mu.Unlock()
+	return td, nil
+}
+
+// loadParent computes the aggregates of a parent territory (EPCI,
+// département, région) only for what a child's portrait compares: the latest
+// year of each count, every year of each rate (the time series), and the
+// population of those years. A région holds thousands of communes: reading
+// all their values, or keeping them, would not scale.
+func (h *handler) loadParent(ctx context.Context, code string, inds map[string]*domain.Indicator, child *territoryData) (*territoryData, error) {
+	need := map[string]map[int]bool{}
+	add := func(ind string, y int) {
+		if need[ind] == nil {
+			need[ind] = map[int]bool{}
+		}
+		need[ind][y] = true
+	}
+	for ind, agg := range child.Agg {
+		ys := years(agg)
+		if len(ys) == 0 {
+			continue
+		}
+		if isRate(inds[ind]) {
+			for _, y := range ys {
+				add(ind, y)
+				add(domain.IndicatorPopulation, y)
+			}
+		} else {
+			add(ind, ys[len(ys)-1])
+			add(domain.IndicatorPopulation, ys[len(ys)-1])
+		}
+	}
+	keys := make([]string, 0, len(need))
+	for ind, ys := range need {
+		for y := range ys {
+			keys = append(keys, ind+"/"+strconv.Itoa(y))
+		}
+	}
+	sort.Strings(keys)
+	key := "parent|" + code + "|" + strings.Join(keys, ",")
+	h.cache.mu.Lock()
+	td := h.cache.tdata[key]
+	h.cache.mu.Unlock()
+	if td != nil {
+		return td, nil
+	}
+	t, err := h.s.Territory(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	td = &territoryData{T: t, ByCommune: map[string]map[int]map[string]float64{}, Agg: map[string]map[int]float64{}}
+	own := map[string]map[int]float64{}
+	for ind, ys := range need {
+		for y := range ys {
+			o, err := h.readValues(ctx, td, domain.IndicatorValueFilter{Territory: code, Indicator: ind, Year: y})
+			if err != nil {
+				return nil, err
+			}
+			for i, m := range o {
+				if own[i] == nil {
+					own[i] = map[int]float64{}
+				}
+				for yy, v := range m {
+					own[i][yy] = v
+				}
+			}
+		}
+	}
+	aggregate(td, inds, own)
+	td.ByCommune = nil // only the aggregates are kept
+	h.cache.mu.Lock()
+	if len(h.cache.tdata) >= cacheMax {
+		h.cache.tdata = map[string]*territoryData{}
+	}
+	h.cache.tdata[key] = td
 	h.cache.mu.Unlock()
 	return td, nil
 }

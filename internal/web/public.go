@@ -65,11 +65,8 @@ func (h *handler) publicActions(w http.ResponseWriter, r *http.Request, p portra
 		d.Actions = append(d.Actions, actionRow{A: a, Operator: names[a.OperatorID], Themes: refLabels(ref, domain.RefTheme, a.Themes)})
 	}
 	d.Total = len(public)
-	_, index, err := h.indicatorIndex(ctx)
-	if err == nil {
-		if td, err := h.loadTerritory(ctx, p.T.Code, index); err == nil {
-			d.Map, d.Note = h.drawActionsMap(ctx, td, public, len(public))
-		}
+	if td, err := h.loadShape(ctx, p.T.Code); err == nil {
+		d.Map, d.Note = h.drawActionsMap(ctx, td, public, len(public))
 	}
 	h.renderCached(w, r, http.StatusOK, "public_territory", page{Title: "Actions publiques : " + p.T.Name, Crumbs: crumbs, Data: d}, key)
 }

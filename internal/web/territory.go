@@ -287,7 +287,7 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 	}
 	var parents []*territoryData
 	for _, pc := range parentCodes {
-		ptd, err := h.loadTerritory(ctx, pc, index)
+		ptd, err := h.loadParent(ctx, pc, index, td)
 		if err != nil {
 			continue
 		}

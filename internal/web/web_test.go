@@ -126,6 +126,15 @@ func TestPages(t *testing.T) {
 			if n := strings.Count(r.body, "<path "); n < 50 {
 				t.Errorf("map has %d communes, want the 60 of the demo", n)
 			}
+			// the région of the demo holds only its département: same figures
+			row := regexp.MustCompile(`<tr><th scope="row">Population municipale[^<]*<span[^>]*>[^<]*</span></th><td class="nombre">([^<]*)</td><td class="nombre">([^<]*)</td>`).FindStringSubmatch(r.body)
+			if row == nil || row[1] != row[2] || row[1] == "–" {
+				t.Fatalf("comparison with the région: %q", row)
+			}
+			rate := regexp.MustCompile(`<tr><th scope="row">Taux de pauvreté[^<]*<span[^>]*>[^<]*</span></th><td class="nombre">([^<]*)</td><td class="nombre">([^<]*)</td>`).FindStringSubmatch(r.body)
+			if rate == nil || rate[1] != rate[2] || rate[1] == "–" {
+				t.Fatalf("poverty rate compared with the région: %q", rate)
+			}
 			r = get(t, srv, "/territoires/96?indicateur=taux_pauvrete")
 			must(t, r, 200, `<option value="taux_pauvrete" selected>`, "Taux de pauvreté par commune")
 			must(t, get(t, srv, "/territoires/nope"), 404, "introuvable")

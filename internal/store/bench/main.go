@@ -65,17 +65,21 @@ func cpu() time.Duration {
 }
 
 // timing is wall and CPU time of a step.
-type timing struct{ wall, cpu time.Duration }
+type timing struct{ wall, cpu, server time.Duration }
 
 func (t timing) String() string {
-	return fmt.Sprintf("%6.2f s (CPU %6.2f s)", t.wall.Seconds(), t.cpu.Seconds())
+	s := fmt.Sprintf("%6.2f s (CPU %6.2f s", t.wall.Seconds(), t.cpu.Seconds())
+	if t.server > 0 {
+		s += fmt.Sprintf(", server CPU %6.2f s", t.server.Seconds())
+	}
+	return s + ")"
 }
 
 // measure times fn in wall and this process's CPU time.
 func measure(fn func()) timing {
 	w, c := time.Now(), cpu()
 	fn()
-	return timing{time.Since(w), cpu() - c}
+	return timing{wall: time.Since(w), cpu: cpu() - c}
 }
 
 func main() {
@@ -424,6 +428,12 @@ func report(what string, g, c timing, cli string) {
 	if c.cpu > 0 {
 		fmt.Printf(", %.2f× CPU", g.cpu.Seconds()/c.cpu.Seconds())
 	}
+	if c.server > 0 {
+		// client + server CPU of the Go load against the server CPU of COPY
+		// (psql's own CPU is negligible).
+		fmt.Printf(", %.2f× CPU (Go client + server vs COPY server), %.2f× server CPU",
+			(g.cpu+g.server).Seconds()/c.server.Seconds(), g.server.Seconds()/c.server.Seconds())
+	}
 	fmt.Println()
 }
 
@@ -503,6 +513,27 @@ func queries(ctx context.Context, s domain.Store, d *data) {
 	}
 }
 
+// procCPU reads the CPU time (user + system) of a process from /proc: the
+// PostgreSQL backend serving a connection, on this machine.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	return parseStatCPU(string(b))
+}
+
+func parseStatCPU(stat string) time.Duration {
+	// Fields after the command name (which may hold spaces, in parentheses).
+	f := strings.Fields(stat[strings.LastIndexByte(stat, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * (time.Second / 100) // USER_HZ
+}
+
 func startProfile() func() {
 	if *flagProfile == "" {
 		return func() {}
@@ -578,7 +609,7 @@ func benchSQLite(d *data, skip map[string]bool) {
 			if err != nil || len(out) > 0 {
 				log.Fatalf("sqlite3: %v\n%s", err, out)
 			}
-			return timing{time.Since(t0), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
+			return timing{wall: time.Since(t0), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 		}
 		if !skip["actions"] {
 			cliA = run(".import " + filepath.Join(*flagDir, "actions.csv") + " actions\n.import " + filepath.Join(*flagDir, "action_territories.csv") + " action_territories\n")
@@ -623,22 +654,33 @@ func benchPostgres(d *data, skip map[string]bool) {
 			must(err)
 		}
 	}
-	// CPU here is the client's only (the server's work is not counted), so
-	// only wall times are compared.
+	// CPU: the Go process (client) and the backend (server, from /proc);
+	// for psql only the backend counts.
 	var goA, goV, cliA, cliV timing
 	var actorIDs []int64
 	if !skip["go"] {
 		u, _, drop := fresh()
 		s, err := postgres.Open(ctx, u)
 		must(err)
+		// One connection, so that one backend does all the work and its
+		// CPU time can be read from /proc.
+		s.W.SetMaxOpenConns(1)
+		var pid int
+		must(s.W.QueryRow("SELECT pg_backend_pid()").Scan(&pid))
 		actorIDs = setup(ctx, s, d)
 		stop := startProfile()
+		server := func(fn func()) timing {
+			c := procCPU(pid)
+			t := measure(fn)
+			t.server = procCPU(pid) - c
+			return t
+		}
 		if !skip["actions"] {
-			goA = measure(func() { loadActions(ctx, s, d, actorIDs) })
+			goA = server(func() { loadActions(ctx, s, d, actorIDs) })
 			fmt.Printf("BulkTx actions: %s\n", goA)
 		}
 		if !skip["values"] {
-			goV = measure(func() { loadValues(ctx, s, d) })
+			goV = server(func() { loadValues(ctx, s, d) })
 			fmt.Printf("BulkTx values: %s\n", goV)
 		}
 		stop()
@@ -658,23 +700,29 @@ func benchPostgres(d *data, skip map[string]bool) {
 		must(s.W.QueryRow("SELECT coalesce(max(id), 0) FROM actions").Scan(&maxID))
 		must(s.Close())
 		writeCSVs(d, *flagDir, actorIDs, maxID+1, time.Now().UTC().Format(time.RFC3339Nano))
+		// psql streams the file with COPY ... FROM STDIN (\copy) and prints
+		// its backend's /proc stat before it exits, for the server CPU time.
 		run := func(table, file string) timing {
+			script := "SELECT pg_backend_pid() AS pid \\gset\n\\setenv PGPID :pid\n\\! cat /proc/$PGPID/stat\n" +
+				"\\copy " + table + " FROM '" + file + "' (FORMAT csv)\n\\! cat /proc/$PGPID/stat\n"
 			t0 := time.Now()
-			cmd := exec.Command("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *flagPG, "-c", "COPY "+table+" FROM STDIN (FORMAT csv)")
+			cmd := exec.Command("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", *flagPG)
 			cmd.Env = append(os.Environ(), "PGOPTIONS=-c search_path="+schema)
-			f, err := os.Open(file)
-			must(err)
-			defer f.Close()
-			cmd.Stdin = f
+			cmd.Stdin = strings.NewReader(script)
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				log.Fatalf("psql: %v\n%s", err, out)
 			}
-			return timing{wall: time.Since(t0)}
+			t := timing{wall: time.Since(t0)}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(lines) >= 2 {
+				t.server = parseStatCPU(lines[len(lines)-1]) - parseStatCPU(lines[len(lines)-2])
+			}
+			return t
 		}
 		if !skip["actions"] {
 			a, b := run("actions", filepath.Join(*flagDir, "actions.csv")), run("action_territories", filepath.Join(*flagDir, "action_territories.csv"))
-			cliA = timing{wall: a.wall + b.wall}
+			cliA = timing{wall: a.wall + b.wall, server: a.server + b.server}
 			fmt.Printf("psql COPY actions + action_territories: %s\n", cliA)
 		}
 		if !skip["values"] {
@@ -684,11 +732,9 @@ func benchPostgres(d *data, skip map[string]bool) {
 		drop()
 	}
 	if goA.wall > 0 && cliA.wall > 0 {
-		goA.cpu = 0
 		report("actions", goA, cliA, "psql COPY")
 	}
 	if goV.wall > 0 && cliV.wall > 0 {
-		goV.cpu = 0
 		report("indicator values", goV, cliV, "psql COPY")
 	}
 }

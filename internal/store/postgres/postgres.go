@@ -57,7 +57,7 @@ func (s *Store) Bulk(ctx context.Context) (domain.BulkTx, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.L = &loader{b: b, staged: map[string]bool{}}
+	b.L = &loader{b: b, staged: map[string]bool{}, tables: map[string]bool{}}
 	b.Alloc = func(ctx context.Context, table string, n int) ([]int64, error) {
 		ids := make([]int64, 0, n)
 		if n == 0 {
@@ -86,6 +86,7 @@ func (s *Store) Bulk(ctx context.Context) (domain.BulkTx, error) {
 type loader struct {
 	b      *sqldb.Bulk
 	staged map[string]bool
+	tables map[string]bool // tables written, analyzed after commit
 }
 
 // trace prints the duration of every bulk write (MAILLAGE_BULK_TRACE=1).
@@ -105,6 +106,7 @@ func (l *loader) Load(ctx context.Context, sp *sqldb.Spec, args []any) error {
 	if n == 0 {
 		return nil
 	}
+	l.tables[sp.Table] = true
 	if n < copyThreshold {
 		return l.insert(ctx, sp, args)
 	}

@@ -3,23 +3,40 @@ package postgres
 import (
 	"context"
 	"iter"
+	"slices"
+	"strings"
 
 	"maillage/internal/domain"
 	"maillage/internal/store/sqldb"
 )
 
 // bulk overrides PutIndicatorValues with a streamed COPY.
-type bulk struct{ *sqldb.Bulk }
+type bulk struct {
+	*sqldb.Bulk
+	valuesCopied bool
+}
 
 // Commit commits, then refreshes the planner statistics of the bulk-loaded
 // tables (sampled: about a second for 10 million values), so that the first
 // queries after an import plan on real sizes instead of waiting for
 // autovacuum.
 func (b *bulk) Commit() error {
+	l := b.L.(*loader)
+	if b.valuesCopied {
+		l.tables["indicator_values"] = true
+	}
 	if err := b.Bulk.Commit(); err != nil {
 		return err
 	}
-	_, err := b.S.W.Exec("ANALYZE territories, territory_members, indicator_values, indicator_years, actors, actions, action_territories, fundings")
+	var tables []string
+	for t := range l.tables {
+		tables = append(tables, t)
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	slices.Sort(tables)
+	_, err := b.S.W.Exec("ANALYZE " + strings.Join(tables, ", "))
 	return err
 }
 
@@ -39,6 +56,7 @@ func (b *bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 		return b.Bulk.PutIndicatorValues(ctx, values)
 	}
 	b.Touch("indicator_values")
+	b.valuesCopied = true
 	l := b.L.(*loader)
 	batches := make(chan []any, 4)
 	free := make(chan []any, 6)

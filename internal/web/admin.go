@@ -22,6 +22,7 @@ func (h *handler) registerAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("GET /administration", h.adminHome)
 	mux.HandleFunc("POST /administration/organisations", h.adminCreateOrg)
 	mux.HandleFunc("POST /administration/invitations", h.adminInvite)
+	mux.HandleFunc("POST /administration/roles", h.adminRole)
 	mux.HandleFunc("GET /administration/journal", h.adminAudit)
 	mux.HandleFunc("GET /administration/journal/export", h.adminAuditExport)
 	mux.HandleFunc("GET /administration/imports", h.adminImports)
@@ -78,6 +79,8 @@ type adminData struct {
 	OrgValues   map[string]string
 	InvErrors   map[string]string
 	InvValues   map[string]string
+	UserChoices []dgOption
+	RoleErrors  map[string]string
 	InviteLink  string
 	InviteEmail string
 	InviteUntil string
@@ -93,8 +96,11 @@ func (h *handler) adminHome(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if r.URL.Query().Get("ok") == "organisation" {
+	switch r.URL.Query().Get("ok") {
+	case "organisation":
 		d.Flash = "L’organisation est créée."
+	case "role":
+		d.Flash = "Le rôle est enregistré."
 	}
 	h.renderAdmin(w, r, http.StatusOK, d)
 }
@@ -106,7 +112,7 @@ func (h *handler) renderAdmin(w http.ResponseWriter, r *http.Request, status int
 
 func (h *handler) adminData(r *http.Request) (*adminData, error) {
 	ctx := r.Context()
-	d := &adminData{OrgErrors: map[string]string{}, OrgValues: map[string]string{}, InvErrors: map[string]string{}, InvValues: map[string]string{}}
+	d := &adminData{RoleErrors: map[string]string{}, OrgErrors: map[string]string{}, OrgValues: map[string]string{}, InvErrors: map[string]string{}, InvValues: map[string]string{}}
 	orgs, err := h.s.Organisations(ctx)
 	if err != nil {
 		return nil, err
@@ -146,6 +152,7 @@ func (h *handler) adminData(r *http.Request) (*adminData, error) {
 			row.Roles = strings.Join(parts, " ; ")
 		}
 		d.Users = append(d.Users, row)
+		d.UserChoices = append(d.UserChoices, dgOption{Value: strconv.FormatInt(u.ID, 10), Label: u.Email})
 	}
 	for _, ro := range roleOrder {
 		d.Roles = append(d.Roles, dgOption{Value: ro, Label: accountRoleLabels[ro]})
@@ -347,4 +354,42 @@ func csvCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// adminRole gives a person a role in an organisation (or changes it).
+func (h *handler) adminRole(w http.ResponseWriter, r *http.Request) {
+	if !h.adminAllowed(w, r, auth.Update) {
+		return
+	}
+	ctx := r.Context()
+	user, _ := strconv.ParseInt(r.PostFormValue("compte"), 10, 64)
+	org, _ := strconv.ParseInt(r.PostFormValue("organisation"), 10, 64)
+	role := r.PostFormValue("role")
+	fe := map[string]string{}
+	if _, err := h.s.User(ctx, user); err != nil {
+		fe["user_id"] = "compte inconnu"
+	}
+	if _, err := h.s.Organisation(ctx, org); err != nil {
+		fe["org_id"] = "organisation inconnue"
+	}
+	if !domain.ValidRole(role) {
+		fe["role"] = "rôle inconnu"
+	}
+	if len(fe) == 0 {
+		m := domain.Membership{UserID: user, OrgID: org, Role: role}
+		if err := h.s.PutMembership(ctx, m); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		auth.NewService(h.s).Audit(ctx, "update", "membership", strconv.FormatInt(user, 10)+"/"+strconv.FormatInt(org, 10), nil, m)
+		http.Redirect(w, r, "/administration?ok=role#personnes", http.StatusSeeOther)
+		return
+	}
+	d, err := h.adminData(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.RoleErrors = fe
+	h.renderAdmin(w, r, http.StatusUnprocessableEntity, d)
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -83,6 +84,20 @@ func TestAdministration(t *testing.T) {
 			inv, err := acc.CheckInvitation(ctx, m[1])
 			if err != nil || inv.Role != domain.RolePartnerEditor || inv.Email != "camille@commune.example" {
 				t.Fatalf("invitation from the link: %+v, %v", inv, err)
+			}
+		})
+		t.Run("role", func(t *testing.T) {
+			must(t, post(t, srv, "/administration/roles", url.Values{"compte": {"999999"}, "organisation": {"1"}, "role": {"observer"}}), 422, "compte inconnu")
+			orgs, _ := s.Organisations(ctx)
+			last := orgs[len(orgs)-1].ID
+			must(t, post(t, srv, "/administration/roles", url.Values{"compte": {fmt.Sprint(u.ID)}, "organisation": {fmt.Sprint(last)}, "role": {"observer"}}), 303)
+			ms, _ := s.Memberships(ctx, u.ID)
+			found := false
+			for _, m := range ms {
+				found = found || (m.OrgID == last && m.Role == domain.RoleObserver)
+			}
+			if !found {
+				t.Fatalf("memberships: %+v", ms)
 			}
 		})
 		t.Run("audit", func(t *testing.T) {

@@ -28,6 +28,7 @@ func (h *handler) registerDiagnostics(mux *http.ServeMux) {
 	mux.HandleFunc("GET /diagnostics", h.diagnosticList)
 	mux.HandleFunc("GET /diagnostics/{id}", h.diagnosticPage)
 	mux.HandleFunc("POST /diagnostics/{id}/etape", h.diagnosticStage)
+	mux.HandleFunc("POST /diagnostics/{id}/portrait", h.diagnosticFreeze)
 	mux.HandleFunc("POST /diagnostics/{id}/activites", h.diagnosticActivity)
 	mux.HandleFunc("POST /diagnostics/{id}/constats/{fid}/position", h.diagnosticPosition)
 	mux.HandleFunc("GET /diagnostics/{id}/restitution", h.restitutionPage)
@@ -290,6 +291,8 @@ func (h *handler) diagnosticPage(w http.ResponseWriter, r *http.Request) {
 		data.Flash = "Votre position est enregistrée."
 	case "activite":
 		data.Flash = "L’activité de terrain est enregistrée."
+	case "portrait":
+		data.Flash = "Le portrait de données est figé : ses chiffres ne bougeront plus."
 	case "etape":
 		data.Flash = "Le diagnostic est passé à l’étape « " + domain.StageLabel(d.Stage) + " »."
 	}
@@ -729,4 +732,22 @@ func (h *handler) diagnosticPosition(w http.ResponseWriter, r *http.Request) {
 // sortFindings keeps the contested findings first (for the report).
 func sortFindings(fs []findingView) {
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Contested && !fs[j].Contested })
+}
+
+// diagnosticFreeze freezes a new data portrait on the diagnostic's scope
+// (its perimeter, themes, publics and the year of its period's end).
+func (h *handler) diagnosticFreeze(w http.ResponseWriter, r *http.Request) {
+	svc, d, ok := h.loadDiagnostic(w, r)
+	if !ok {
+		return
+	}
+	if !h.mayWrite(r.Context(), auth.Update) {
+		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut figer le portrait de ce diagnostic."))
+		return
+	}
+	if _, err := svc.FreezePortrait(r.Context(), d.ID, nil); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/diagnostics/"+strconv.FormatInt(d.ID, 10)+"?ok=portrait#portrait", http.StatusSeeOther)
 }

@@ -120,6 +120,15 @@ func TestDiagnosticPages(t *testing.T) {
 			must(t, r, 200, "Comparaison des sites", "Enseignements partagés", "Le nord du territoire n’a pas de LAEP.", "Diagnostics par étape", `scope="row"`)
 			checkPage(t, r)
 		})
+		t.Run("freeze_portrait", func(t *testing.T) {
+			before, _ := s.Portraits(ctx, fx.Diag)
+			must(t, post(t, srv, base+"/portrait", url.Values{}), 303)
+			after, _ := s.Portraits(ctx, fx.Diag)
+			if len(after) != len(before)+1 {
+				t.Fatalf("portraits %d → %d", len(before), len(after))
+			}
+			must(t, get(t, srv, base+"?ok=portrait"), 200, "Le portrait de données est figé")
+		})
 		t.Run("stage_move_refused", func(t *testing.T) {
 			r := post(t, srv, base+"/etape", url.Values{"etape": {"follow_up"}})
 			must(t, r, 422, "passage impossible")

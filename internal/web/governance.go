@@ -10,7 +10,9 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"maillage/internal/auth"
 	"maillage/internal/diagnostic"
 	"maillage/internal/domain"
 )
@@ -19,6 +21,7 @@ import (
 func (h *handler) registerGovernance(mux *http.ServeMux) {
 	mux.HandleFunc("GET /instances", h.bodyList)
 	mux.HandleFunc("GET /instances/{id}", h.bodyPage)
+	mux.HandleFunc("POST /instances/{id}/decisions/{did}/suivi", h.decisionFollowUp)
 	mux.HandleFunc("GET /conventions", h.conventionList)
 	mux.HandleFunc("GET /conventions/{id}", h.conventionPage)
 	mux.HandleFunc("POST /conventions/{id}/fiches/{fid}/mesures", h.conventionMeasure)
@@ -34,6 +37,8 @@ type bodyRow struct {
 
 type decisionRow struct {
 	ID               int64
+	Version          int64
+	StatusCode       string
 	Body             string
 	BodyID           int64
 	Text, Owner, Due string
@@ -55,7 +60,7 @@ func (h *handler) decisionRow(d domain.Decision, body string, nm *dgNames, svc *
 	if d.OwnerOrg != 0 {
 		owner = nm.org(d.OwnerOrg)
 	}
-	row := decisionRow{ID: d.ID, Body: body, BodyID: d.BodyID, Text: d.Text, Owner: owner, Due: dateText(d.DueDate), Status: dgLabel(decisionLabels, d.Status)}
+	row := decisionRow{ID: d.ID, Version: d.Version, StatusCode: d.Status, Body: body, BodyID: d.BodyID, Text: d.Text, Owner: owner, Due: dateText(d.DueDate), Status: dgLabel(decisionLabels, d.Status)}
 	today := svc.Today()
 	if d.Overdue(today) {
 		row.Overdue = true
@@ -113,6 +118,13 @@ type meetingView struct {
 }
 
 type bodyPageData struct {
+	CanFollow bool
+	Statuses  []dgOption
+	FollowID  int64
+	Errors    map[string]string
+	Values    map[string]string
+	General   string
+	Flash     string
 	B         *domain.Body
 	Kind      string
 	Territory string
@@ -125,21 +137,37 @@ type bodyPageData struct {
 }
 
 func (h *handler) bodyPage(w http.ResponseWriter, r *http.Request) {
+	data, ok := h.bodyPageData(w, r)
+	if !ok {
+		return
+	}
+	if r.URL.Query().Get("ok") == "suivi" {
+		data.Flash = "Le suivi de la décision est enregistré."
+	}
+	h.renderBody(w, r, http.StatusOK, data)
+}
+
+func (h *handler) renderBody(w http.ResponseWriter, r *http.Request, status int, data *bodyPageData) {
+	h.render(w, r, status, "gov_body", page{Title: data.B.Name, Section: "conventions", Flash: data.Flash,
+		Crumbs: []crumb{{"Accueil", "/"}, {"Instances de gouvernance", "/instances"}, {data.B.Name, ""}}, Data: data})
+}
+
+func (h *handler) bodyPageData(w http.ResponseWriter, r *http.Request) (*bodyPageData, bool) {
 	ctx := r.Context()
 	id, err := dgPathID(r, "id")
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil, false
 	}
 	svc, err := h.diagService()
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil, false
 	}
 	b, err := svc.Body(ctx, id)
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil, false
 	}
 	ref, _ := h.s.Referentials(ctx)
 	nm := h.dgNames(ctx)
@@ -154,7 +182,7 @@ func (h *handler) bodyPage(w http.ResponseWriter, r *http.Request) {
 	ds, err := svc.Decisions(ctx, domain.DecisionFilter{Body: b.ID})
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil, false
 	}
 	byMeeting := map[int64][]decisionRow{}
 	for _, d := range ds {
@@ -168,7 +196,7 @@ func (h *handler) bodyPage(w http.ResponseWriter, r *http.Request) {
 	ms, err := svc.Meetings(ctx, b.ID)
 	if err != nil {
 		h.fail(w, r, err)
-		return
+		return nil, false
 	}
 	for _, m := range ms {
 		mv := meetingView{ID: m.ID, Date: frenchDate(m.Date.Time), Place: m.Place, Agenda: m.Agenda, Minutes: m.Minutes, Decisions: byMeeting[m.ID]}
@@ -191,8 +219,12 @@ func (h *handler) bodyPage(w http.ResponseWriter, r *http.Request) {
 			data.Parent = p.Name
 		}
 	}
-	h.render(w, r, http.StatusOK, "gov_body", page{Title: b.Name, Section: "conventions",
-		Crumbs: []crumb{{"Accueil", "/"}, {"Instances de gouvernance", "/instances"}, {b.Name, ""}}, Data: data})
+	data.CanFollow = h.mayWrite(ctx, auth.Update)
+	data.Errors, data.Values = map[string]string{}, map[string]string{}
+	for _, st := range domain.DecisionStatuses {
+		data.Statuses = append(data.Statuses, dgOption{Value: st, Label: decisionLabels[st]})
+	}
+	return data, true
 }
 
 // progressBar draws a share 0..1 as a small bar with its text alternative.
@@ -204,3 +236,78 @@ func progressBar(id string, p float64, what string) template.HTML {
 }
 
 var _ = strconv.Itoa
+
+// decisionFollowUp adds a dated follow-up note to a decision, and may change
+// its status (the version read guards against a concurrent change).
+func (h *handler) decisionFollowUp(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !h.mayWrite(ctx, auth.Update) {
+		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut suivre les décisions de cette instance."))
+		return
+	}
+	did, err := dgPathID(r, "did")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	svc, err := h.diagService()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	bid, _ := dgPathID(r, "id")
+	d, err := svc.Gov.Decision(ctx, did)
+	if err != nil || d.BodyID != bid {
+		h.fail(w, r, domain.NotFound("Décision", r.PathValue("did")))
+		return
+	}
+	vals := map[string]string{"date": strings.TrimSpace(r.PostFormValue("date")), "text": strings.TrimSpace(r.PostFormValue("texte")), "status": r.PostFormValue("statut")}
+	fe := map[string]string{}
+	var general string
+	fu := domain.FollowUp{Text: vals["text"], Status: vals["status"]}
+	if vals["date"] == "" {
+		fu.Date = domain.Date{Time: svc.Today()}
+	} else if dt, err := domain.ParseDate(vals["date"]); err != nil {
+		fe["date"] = "date invalide : AAAA-MM-JJ ou JJ/MM/AAAA"
+	} else {
+		fu.Date = dt
+	}
+	if fu.Text == "" {
+		fe["text"] = "obligatoire : ce qui a été fait ou décidé"
+	}
+	if len(fe) == 0 {
+		d.FollowUps = append(d.FollowUps, fu)
+		if fu.Status != "" {
+			d.Status = fu.Status
+		}
+		d.Version, _ = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+		if err := svc.UpdateDecision(ctx, d); err != nil {
+			switch domain.ErrorCode(err) {
+			case domain.EINVALID:
+				var g string
+				fe, g = dgFieldErrors(err)
+				general = joinNonEmpty(" ; ", append(dgValues(fe), g)...)
+				fe = map[string]string{}
+			case domain.ECONFLICT:
+				general = "Cette décision a été modifiée par quelqu’un d’autre depuis que vous avez ouvert la page : relisez son suivi et recommencez."
+			default:
+				h.fail(w, r, err)
+				return
+			}
+		}
+	}
+	if len(fe) == 0 && general == "" {
+		http.Redirect(w, r, fmt.Sprintf("/instances/%d?ok=suivi#decision-%d", bid, did), http.StatusSeeOther)
+		return
+	}
+	data, ok := h.bodyPageData(w, r)
+	if !ok {
+		return
+	}
+	data.FollowID, data.Errors, data.Values, data.General = did, fe, vals, general
+	status := http.StatusUnprocessableEntity
+	if len(fe) == 0 {
+		status = http.StatusConflict
+	}
+	h.renderBody(w, r, status, data)
+}

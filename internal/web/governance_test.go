@@ -28,6 +28,28 @@ func TestGovernanceAndConventionPages(t *testing.T) {
 			checkPage(t, r)
 			must(t, get(t, srv, "/instances/999999"), 404)
 		})
+		t.Run("decision_follow_up", func(t *testing.T) {
+			d, err := s.Decision(ctx, fx.Decision)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := fmt.Sprintf("/instances/%d/decisions/%d/suivi", fx.Body, fx.Decision)
+			r := post(t, srv, p, url.Values{"version": {fmt.Sprint(d.Version)}, "statut": {"in_progress"}})
+			must(t, r, 422, fmt.Sprintf(`id="suivi-%d-texte-erreur"`, fx.Decision))
+			r = post(t, srv, p, url.Values{"version": {fmt.Sprint(d.Version)}, "statut": {"done"}, "texte": {"Recensement remis au comité."}, "date": {"2025-04-15"}})
+			must(t, r, 303)
+			r = post(t, srv, p, url.Values{"version": {fmt.Sprint(d.Version)}, "texte": {"Doublon"}})
+			must(t, r, 409, "modifiée par quelqu’un d’autre")
+			d, _ = s.Decision(ctx, fx.Decision)
+			if d.Status != domain.DecisionDone || len(d.FollowUps) != 1 {
+				t.Fatalf("decision after follow-up: %s %+v", d.Status, d.FollowUps)
+			}
+			r = get(t, srv, "/instances")
+			if strings.Contains(section(r.body, `id="en-retard"`), "Recenser les lieux") {
+				t.Error("a done decision is still listed overdue")
+			}
+			must(t, get(t, srv, fmt.Sprintf("/instances/%d?ok=suivi", fx.Body)), 200, "Recensement remis au comité.", "Faite")
+		})
 		t.Run("conventions_list", func(t *testing.T) {
 			r := get(t, srv, "/conventions")
 			must(t, r, 200, "Renouvellements à préparer", "convention à renouveler", "CTG du nord du territoire", "à renouveler", `class="progression"`)

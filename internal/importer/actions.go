@@ -371,6 +371,16 @@ func (ai *actionImport) open(p part, required []string) (*tabular.Reader, *sourc
 		return nil, nil, err
 	}
 	ai.opt.logf("lecture de %s%s", rd.File(), sheetSuffix(p.sheet))
+	known := map[string][]string{"actors": ActorColumns, "actions": ActionColumns, "fundings": FundingColumns}[p.kind]
+	var unknown []string
+	for i, n := range rd.Header().Names {
+		if n != "" && !slices.Contains(known, n) && n != "ligne_source" && n != "motif_rejet" {
+			unknown = append(unknown, rd.Header().Raw[i])
+		}
+	}
+	if len(unknown) > 0 {
+		ai.rep.warnf("%s%s : colonnes inconnues ignorées : %s (colonnes du modèle : %s)", rd.File(), sheetSuffix(p.sheet), strings.Join(unknown, ", "), strings.Join(known, ";"))
+	}
 	return rd, &source{path: p.path, kind: p.kind, header: rd.Header().Raw}, nil
 }
 

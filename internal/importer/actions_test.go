@@ -232,13 +232,15 @@ func TestActionsMergedCommune(t *testing.T) {
 	s := openSQLite(t)
 	ctx := context.Background()
 	seedCOG(t, s)
-	dir := template(t, actorsCSV, strings.Replace(actionsCSV, "200066330;;", "200066330|18123;18123;", 1), "")
+	actions := strings.Replace(actionsCSV, "200066330;;", "200066330|18123;18123;", 1)
+	actions = strings.Replace(actions, ";description\n", ";description;statut\n", 1)
+	dir := template(t, actorsCSV, actions, "")
 	rep, err := ImportActions(ctx, s, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := strings.Join(rep.Warnings, "\n")
-	if !strings.Contains(w, "code 18123") || !strings.Contains(w, "rattachée à 18023 Baugy") {
+	if !strings.Contains(w, "code 18123") || !strings.Contains(w, "rattachée à 18023 Baugy") || !strings.Contains(w, "colonnes inconnues ignorées : statut") {
 		t.Fatalf("warnings %q", rep.Warnings)
 	}
 	a, _ := s.Actions(ctx, domain.ActionFilter{Territory: "18023"})

@@ -444,6 +444,7 @@ func (s *Service) openDiagnostic(ctx context.Context, id int64, stages ...string
 
 // AddActivity records a fieldwork activity.
 func (s *Service) AddActivity(ctx context.Context, a *domain.Activity) error {
+	inherit := a.Visibility == ""
 	if err := a.Validate(); err != nil {
 		return err
 	}
@@ -454,8 +455,11 @@ func (s *Service) AddActivity(ctx context.Context, a *domain.Activity) error {
 	if a.OwnerOrg, err = actingOrg(ctx, 0); err != nil {
 		return err
 	}
-	if a.Visibility == "" {
+	if inherit {
 		a.Visibility = d.Visibility
+		if a.PersonalData && a.Visibility == domain.VisibilityPublic {
+			a.Visibility = domain.VisibilityPartners
+		}
 	}
 	if err := canWrite(ctx, auth.Create, a.OwnerOrg, a.Visibility, "ajouter une activité de terrain"); err != nil {
 		return err
@@ -593,6 +597,7 @@ func (s *Service) AddFinding(ctx context.Context, f *domain.Finding) error {
 		return err
 	}
 	f.Status, f.Previous, f.ID = domain.FindingProposed, nil, 0
+	inherit := f.Visibility == ""
 	if err := f.Validate(ref); err != nil {
 		return err
 	}
@@ -610,7 +615,7 @@ func (s *Service) AddFinding(ctx context.Context, f *domain.Finding) error {
 		return err
 	}
 	f.OwnerOrg = f.AuthorOrg
-	if f.Visibility == "" {
+	if inherit {
 		f.Visibility = d.Visibility
 	}
 	if err := canWrite(ctx, auth.Create, f.OwnerOrg, f.Visibility, "écrire un constat"); err != nil {

@@ -130,6 +130,7 @@ func (s *Service) UpdateBody(ctx context.Context, b *domain.Body) error {
 
 // AddMeeting records a meeting of a body.
 func (s *Service) AddMeeting(ctx context.Context, m *domain.Meeting) error {
+	inherit := m.Visibility == ""
 	if err := m.Validate(); err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func (s *Service) AddMeeting(ctx context.Context, m *domain.Meeting) error {
 		return err
 	}
 	m.ID, m.OwnerOrg = 0, b.OwnerOrg
-	if m.Visibility == "" {
+	if inherit {
 		m.Visibility = b.Visibility
 	}
 	if err := s.Gov.CreateMeeting(ctx, m); err != nil {
@@ -185,6 +186,7 @@ func (s *Service) Meetings(ctx context.Context, body int64) ([]domain.Meeting, e
 
 // AddDecision records a decision of a body.
 func (s *Service) AddDecision(ctx context.Context, d *domain.Decision) error {
+	inherit := d.Visibility == ""
 	if err := d.Validate(); err != nil {
 		return err
 	}
@@ -196,7 +198,7 @@ func (s *Service) AddDecision(ctx context.Context, d *domain.Decision) error {
 		return err
 	}
 	d.ID, d.Meta.OwnerOrg = 0, b.OwnerOrg
-	if d.Visibility == "" {
+	if inherit {
 		d.Visibility = b.Visibility
 	}
 	if err := s.Gov.CreateDecision(ctx, d); err != nil {

@@ -143,6 +143,30 @@ func TestPermissionsAndVisibility(t *testing.T) {
 		if _, err := svc.AddAttachment(cafCtx, a.ID, "note.txt", []byte("court")); err != nil {
 			t.Errorf("small attachment: %v", err)
 		}
+		// Children take the diagnostic's visibility, except personal data.
+		pub := &domain.Diagnostic{Title: "Public", Perimeter: "200066330", Themes: []string{"jeunesse"}, Participants: []domain.Participant{{OrgID: w.caf}}, Meta: domain.Meta{Visibility: domain.VisibilityPublic}}
+		if err := svc.CreateDiagnostic(cafCtx, pub); err != nil {
+			t.Fatal(err)
+		}
+		pf := &domain.Finding{DiagnosticID: pub.ID, Statement: "Public", Theme: "jeunesse"}
+		named := &domain.Activity{DiagnosticID: pub.ID, Kind: domain.ActivityInterview, Title: "Entretien", Date: mustDay("2024-01-10"),
+			Participants: []domain.ActivityParticipant{{OrgID: w.caf, Person: "M. X"}}}
+		if err := svc.AddFinding(cafCtx, pf); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.AddActivity(cafCtx, named); err != nil {
+			t.Fatal(err)
+		}
+		if pf.Visibility != domain.VisibilityPublic || named.Visibility != domain.VisibilityPartners {
+			t.Errorf("inherited visibility: finding %s, activity with personal data %s", pf.Visibility, named.Visibility)
+		}
+		publicCtx := domain.WithPrincipal(context.Background(), nil)
+		if fs, err := svc.Findings(publicCtx, pub.ID); err != nil || len(fs) != 1 {
+			t.Errorf("public findings: %v %v", fs, err)
+		}
+		if as, err := svc.Activities(publicCtx, pub.ID); err != nil || len(as) != 0 {
+			t.Errorf("the public sees personal data: %v %v", as, err)
+		}
 		// Nothing was stored by the refused writes.
 		fs, _ := svc.Findings(cafCtx, d.ID)
 		atts, _ := s.Attachments(context.Background(), d.ID)

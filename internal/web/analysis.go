@@ -63,17 +63,24 @@ type analysisData struct {
 	Map         template.HTML
 	MapNote     string
 	Communes    []communeRow
-	Funders     template.HTML
-	Types       template.HTML
-	Graph       template.HTML
-	Equity      []equityLine
-	ExplainBase string
-	Theme       string
-	Trends      []trendRow
-	Overlaps    []analysis.Overlap
-	WhiteZones  []analysis.WhiteZone
-	TrendCols   []string
+	// CommunesTotal is set when the table shows only the maxCommuneRows
+	// communes with the least access.
+	CommunesTotal int
+	Funders       template.HTML
+	Types         template.HTML
+	Graph         template.HTML
+	Equity        []equityLine
+	ExplainBase   string
+	Theme         string
+	Trends        []trendRow
+	Overlaps      []analysis.Overlap
+	WhiteZones    []analysis.WhiteZone
+	TrendCols     []string
 }
+
+// maxCommuneRows caps the communes table of the analysis page (a région has
+// thousands of communes; html/template costs about 1 µs per action).
+const maxCommuneRows = 400
 
 type communeRow struct {
 	analysis.CommuneFigure
@@ -167,6 +174,12 @@ func (h *handler) fillAnalysis(ctx context.Context, d *analysisData, res *analys
 		if !c.NeedUnknown {
 			values[c.Code] = c.AccessibilityPer1000
 		}
+	}
+	if len(d.Communes) > maxCommuneRows {
+		// a large scope: the communes with the least access, the map shows all
+		d.CommunesTotal = len(d.Communes)
+		sort.SliceStable(d.Communes, func(i, j int) bool { return d.Communes[i].AccessibilityPer1000 < d.Communes[j].AccessibilityPer1000 })
+		d.Communes = d.Communes[:maxCommuneRows]
 	}
 	sort.Slice(d.Communes, func(i, j int) bool { return d.Communes[i].Name < d.Communes[j].Name })
 	// map of accessibility with white zones outlined

@@ -60,4 +60,10 @@ func TestRealCherPortrait(t *testing.T) {
 		t.Fatalf("Cher map: %d bytes, want under 300 KB", len(svg))
 	}
 	t.Logf("Cher portrait: page %d bytes, map %d bytes; first request %v (cold caches), second %v", len(r.body), len(svg), cold, warm)
+
+	// the analysis of a whole région keeps a bounded page
+	start = time.Now()
+	r = get(t, srv, "/analyse?perimetre=R24&thematique=parentalite")
+	must(t, r, 200, "communes au plus faible accès (sur ")
+	t.Logf("analysis of Centre-Val de Loire: page %d bytes in %v", len(r.body), time.Since(start))
 }

@@ -257,7 +257,7 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 	code := r.PathValue("code")
 	key := "portrait/" + code + "?" + r.URL.Query().Encode()
 	if public {
-		key = "public/" + code
+		key = "public/" + code + "|" + principalKey(ctx) // operator names follow what the visitor may see
 	}
 	if h.serveCached(w, r, key) {
 		return

@@ -131,7 +131,26 @@ var Routes = map[string]Rule{
 	"GET /donnees":                             open,
 	"GET /":                                    open, // the "page not found" page
 
-	// Web interface: accounts pages (internal/auth/authweb).
+	// Web interface: diagnostics, governance bodies, conventions, steering.
+	"GET /conventions/{id}":                           r(Data, Read),
+	"GET /diagnostics/{id}":                           r(Data, Read),
+	"GET /diagnostics/{id}/rapport":                   r(Data, Export),
+	"GET /diagnostics/{id}/restitution":               r(Data, Read),
+	"GET /instances":                                  r(Data, Read),
+	"GET /instances/{id}":                             r(Data, Read),
+	"GET /pilotage":                                   r(Data, Read),
+	"POST /administration/roles":                      r(Administration, Update),
+	"POST /conventions/{id}/fiches/{fid}/mesures":     r(Data, Create),
+	"POST /diagnostics/{id}/activites":                r(Data, Create),
+	"POST /diagnostics/{id}/constats/{fid}/position":  r(Data, Create),
+	"POST /diagnostics/{id}/etape":                    r(Data, Update),
+	"POST /diagnostics/{id}/portrait":                 r(Data, Create),
+	"POST /diagnostics/{id}/restitution":              r(Data, Create),
+	"POST /diagnostics/{id}/restitution/{rid}/examen": r(Data, Create),
+	"POST /diagnostics/{id}/restitution/{rid}/points": r(Data, Create),
+	"POST /instances/{id}/decisions/{did}/suivi":      r(Data, Update),
+
+	// Web interface: accounts pages (internal/auth/authhttp).
 	"GET /connexion":                    open,
 	"POST /connexion":                   open,
 	"POST /deconnexion":                 Rule{Open: true},

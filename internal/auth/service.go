@@ -42,6 +42,8 @@ type Service struct {
 	// Fallback authenticators are asked for bearer tokens that are not
 	// personal API tokens (the bootstrap admin token: api.AdminToken).
 	Fallback []Authenticator
+
+	shared *sharedWork // see UseSharedWork
 }
 
 // Authenticator has the shape of api.Authenticator.
@@ -73,7 +75,7 @@ func (s *Service) principalFor(ctx context.Context, u *domain.User, orgID int64,
 		p.OrgID = 0
 		return p, nil
 	}
-	if p.Partners, err = s.Accounts.Partners(ctx, orgID); err != nil {
+	if p.Partners, err = s.partners(ctx, orgID); err != nil {
 		return nil, err
 	}
 	return p, nil

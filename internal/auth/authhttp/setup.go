@@ -46,6 +46,7 @@ func Setup(st domain.Store, acc domain.AccountStore, o Options) *Handlers {
 		svc.Log = o.Logger
 	}
 	svc.Fallback = []auth.Authenticator{api.AdminToken{Settings: st}}
+	svc.UseSharedWork(st)
 	h := &Handlers{svc: svc, store: auth.GuardServer(st, acc, svc.Log), opts: o}
 	h.pages = h.webPages()
 	return h

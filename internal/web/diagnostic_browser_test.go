@@ -229,6 +229,21 @@ func TestAccessibilityDiagnostic(t *testing.T) {
 	pages := []string{"/diagnostics", fmt.Sprintf("/diagnostics/%d", fx.Diag), fmt.Sprintf("/diagnostics/%d/restitution", fx.Diag),
 		fmt.Sprintf("/diagnostics/%d/rapport", fx.Diag), "/pilotage", "/instances", fmt.Sprintf("/instances/%d", fx.Body),
 		"/conventions", fmt.Sprintf("/conventions/%d", fx.Conv)}
+	// the demo's own diagnostics and conventions, as a newcomer sees them
+	if ds, err := s.Diagnostics(context.Background(), domain.DiagnosticFilter{}); err == nil {
+		for _, d := range ds.Items {
+			if d.ID != fx.Diag {
+				pages = append(pages, fmt.Sprintf("/diagnostics/%d", d.ID), fmt.Sprintf("/diagnostics/%d/restitution", d.ID))
+			}
+		}
+	}
+	if cs, err := s.Conventions(context.Background(), domain.ConventionFilter{}); err == nil {
+		for _, c := range cs.Items {
+			if c.ID != fx.Conv {
+				pages = append(pages, fmt.Sprintf("/conventions/%d", c.ID))
+			}
+		}
+	}
 	for _, p := range pages {
 		t.Run(strings.Trim(strings.NewReplacer("/", "_", "?", "_").Replace(p), "_"), func(t *testing.T) {
 			b.open(t, p)

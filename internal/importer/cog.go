@@ -170,7 +170,8 @@ func readJSONArray(path string, into any, r *run) (int, error) {
 			continue
 		}
 		if err := appendJSON(into, raw); err != nil {
-			r.reject(nil, jsonError(name, n, "", "élément invalide : %v", err), nil, nil)
+			e := jsonError(name, n, "", "élément invalide : %v", err)
+			r.reject(nil, e, jsonSource(path), jsonCells(e))
 		}
 	}
 	return n, nil
@@ -222,11 +223,16 @@ type cogBuild struct {
 	needIndicator bool
 }
 
+// rejectJSON rejects an element of a COG file.
+func (c *cogBuild) rejectJSON(k *Counts, e *tabular.LineError) {
+	c.reject(k, e, jsonSource(filepath.Join(c.dir, e.File)), jsonCells(e))
+}
+
 func (c *cogBuild) add(t domain.Territory, k *Counts, file string, item int) bool {
 	k.Read++
 	t.OwnerOrg, t.Visibility = c.owner, c.vis
 	if err := t.Validate(); err != nil {
-		c.reject(k, joinReasons(validationErrors(err, file, "", 0, item)), nil, nil)
+		c.rejectJSON(k, joinReasons(validationErrors(err, file, "", 0, item)))
 		return false
 	}
 	c.territories = append(c.territories, t)
@@ -250,7 +256,7 @@ func (c *cogBuild) build(regions []cogRegion, deps []cogDepartement, communes []
 	for i, d := range deps {
 		if d.Region != "" && !regionOK[d.Region] {
 			kDep.Read++
-			c.reject(kDep, jsonError("departements.json", i+1, "region", "région inconnue %q", d.Region), nil, nil)
+			c.rejectJSON(kDep, jsonError("departements.json", i+1, "region", "région inconnue %q", d.Region))
 			continue
 		}
 		t := domain.Territory{Code: d.Code, Type: domain.TypeDepartement, Name: d.Nom}
@@ -307,7 +313,7 @@ func (c *cogBuild) build(regions []cogRegion, deps []cogDepartement, communes []
 			bad = append(bad, validationErrors(err, "epci.json", "", 0, item)...)
 		}
 		if len(bad) > 0 {
-			c.reject(kEPCI, joinReasons(bad), nil, nil)
+			c.rejectJSON(kEPCI, joinReasons(bad))
 			continue
 		}
 		c.territories = append(c.territories, t)
@@ -337,13 +343,13 @@ func (c *cogBuild) build(regions []cogRegion, deps []cogDepartement, communes []
 			k, typ, parent = kArr, domain.TypeArrondissement, m.Commune
 			if !current[m.Commune] {
 				k.Read++
-				c.reject(k, jsonError("communes.json", item, "commune", "commune de rattachement inconnue %q", m.Commune), nil, nil)
+				c.rejectJSON(k, jsonError("communes.json", item, "commune", "commune de rattachement inconnue %q", m.Commune))
 				continue
 			}
 		}
 		if _, ok := depRegion[m.Departement]; !ok {
 			k.Read++
-			c.reject(k, jsonError("communes.json", item, "departement", "département inconnu %q", m.Departement), nil, nil)
+			c.rejectJSON(k, jsonError("communes.json", item, "departement", "département inconnu %q", m.Departement))
 			continue
 		}
 		t := domain.Territory{Code: m.Code, Type: typ, Name: m.Nom, Departement: m.Departement, Region: depRegion[m.Departement], Parent: parent, SIREN: m.SIREN}
@@ -385,7 +391,7 @@ func (c *cogBuild) build(regions []cogRegion, deps []cogDepartement, communes []
 		}
 		kAlias.Read++
 		if !validCommune[m.ChefLieu] {
-			c.reject(kAlias, jsonError("communes.json", i+1, "chefLieu", "commune de rattachement inconnue %q", m.ChefLieu), nil, nil)
+			c.rejectJSON(kAlias, jsonError("communes.json", i+1, "chefLieu", "commune de rattachement inconnue %q", m.ChefLieu))
 			continue
 		}
 		seen[m.Code] = true

@@ -122,6 +122,15 @@ func TestCOGBadElement(t *testing.T) {
 	if after := count(t, s); after != before {
 		t.Fatalf("something was written: %+v → %+v", before, after)
 	}
+	// With --skip-invalid: Bourges comes in, the others go to the rejects files.
+	rep, err := ImportCOG(context.Background(), s, dir, Options{SkipInvalid: true})
+	if err != nil || rep.kind("communes").Written != 1 || rep.Rejected != 3 { // and the EPCI, whose members are gone
+		t.Fatalf("%+v, %v", rep, err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "communes.rejets.csv"))
+	if err != nil || !strings.Contains(string(b), "3;departement;;departement : département inconnu") {
+		t.Fatalf("rejects %q, %v", b, err)
+	}
 }
 
 func sorted(s []string) []string {

@@ -314,7 +314,13 @@ func (f *rejectsFile) add(cells []string, e *tabular.LineError) {
 	}
 	if f.out == nil {
 		f.out, f.err = os.Create(f.path + ".tmp")
+		if f.err != nil && f.path != filepath.Base(f.path) {
+			// The input's directory is read-only: write in the current one.
+			f.path = filepath.Base(f.path)
+			f.out, f.err = os.Create(f.path + ".tmp")
+		}
 		if f.err != nil {
+			f.out = nil
 			return
 		}
 		f.w = tabular.NewCSV(f.out, tabular.CSVOptions{})
@@ -346,6 +352,9 @@ func (f *rejectsFile) add(cells []string, e *tabular.LineError) {
 
 func (f *rejectsFile) commit() error {
 	if f.out == nil {
+		if f.err != nil {
+			return domain.Errorf(domain.EINVALID, "impossible d'écrire le fichier de rejets %s : %v", f.path, f.err)
+		}
 		return nil
 	}
 	err := f.err
@@ -412,6 +421,16 @@ func (r *run) finish(tx domain.BulkTx, err error) (*Report, error) {
 	}
 	r.rep.Duration = time.Since(r.start)
 	return r.rep, nil
+}
+
+// jsonSource is the rejects source of a JSON file: the rejects file lists
+// the element number and the field of each rejected element.
+func jsonSource(path string) *source {
+	return &source{path: path, kind: "elements", header: []string{"element", "champ"}}
+}
+
+func jsonCells(e *tabular.LineError) []string {
+	return []string{fmt.Sprint(e.Item), e.Field}
 }
 
 // jsonError names a JSON element in a file.

@@ -128,7 +128,7 @@ func TestCOGBadElement(t *testing.T) {
 		t.Fatalf("%+v, %v", rep, err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "communes.rejets.csv"))
-	if err != nil || !strings.Contains(string(b), "3;departement;;departement : département inconnu") {
+	if err != nil || !strings.Contains(string(b), `3;departement;3;"departement : département inconnu`) {
 		t.Fatalf("rejects %q, %v", b, err)
 	}
 }

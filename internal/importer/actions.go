@@ -566,6 +566,9 @@ func (ai *actionImport) importActions(ctx context.Context, p part) error {
 		}
 		if k.Read%1000 == 0 {
 			ai.tick(rd)
+			if err := ai.ctx.Err(); err != nil {
+				return err
+			}
 		}
 		k.Read++
 		a, bad := ai.action(row)
@@ -736,6 +739,9 @@ func (ai *actionImport) readFundings(p part) error {
 		}
 		if k.Read%1000 == 0 {
 			ai.tick(rd)
+			if err := ai.ctx.Err(); err != nil {
+				return err
+			}
 		}
 		k.Read++
 		var bad []*tabular.LineError

@@ -373,6 +373,10 @@ func (v *valueImport) values() iter.Seq[domain.IndicatorValue] {
 				return
 			}
 			v.progress(v.rd.Progress())
+			if err := v.ctx.Err(); err != nil {
+				v.err = err
+				return
+			}
 			out = v.row(row, out[:0])
 			if v.failed() {
 				if v.tooMany() {

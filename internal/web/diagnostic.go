@@ -30,6 +30,7 @@ func (h *handler) registerDiagnostics(mux *http.ServeMux) {
 	mux.HandleFunc("POST /diagnostics/{id}/etape", h.diagnosticStage)
 	mux.HandleFunc("POST /diagnostics/{id}/portrait", h.diagnosticFreeze)
 	mux.HandleFunc("POST /diagnostics/{id}/activites", h.diagnosticActivity)
+	mux.HandleFunc("POST /diagnostics/{id}/constats", h.diagnosticFinding)
 	mux.HandleFunc("POST /diagnostics/{id}/constats/{fid}/position", h.diagnosticPosition)
 	mux.HandleFunc("GET /diagnostics/{id}/restitution", h.restitutionPage)
 	mux.HandleFunc("POST /diagnostics/{id}/restitution", h.restitutionCreate)
@@ -231,9 +232,14 @@ type diagPageData struct {
 	ActSummary  []dgFormError
 	ActValues   map[string]string
 	StageError  string
-	Flash       string
-	HasRestit   bool
-	CSRF        string
+	// new finding form
+	CanFind    bool
+	FindThemes []dgOption
+	FindErrors map[string]string
+	FindValues map[string]string
+	Flash      string
+	HasRestit  bool
+	CSRF       string
 }
 
 func (h *handler) loadDiagnostic(w http.ResponseWriter, r *http.Request) (*diagnostic.Service, *domain.Diagnostic, bool) {
@@ -289,6 +295,8 @@ func (h *handler) diagnosticPage(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Query().Get("ok") {
 	case "position":
 		data.Flash = "Votre position est enregistrée."
+	case "constat":
+		data.Flash = "Le constat est proposé : les organisations participantes peuvent prendre position."
 	case "activite":
 		data.Flash = "L’activité de terrain est enregistrée."
 	case "portrait":
@@ -317,7 +325,7 @@ func (h *handler) diagPageData(r *http.Request, svc *diagnostic.Service, d *doma
 	data := &diagPageData{D: d, Perimeter: h.territoryName(ctx, d.Perimeter), PerimeterURL: "/territoires/" + url.PathEscape(d.Perimeter),
 		Themes: refLabels(ref, domain.RefTheme, d.Themes), Publics: refLabels(ref, domain.RefPublic, d.Publics),
 		Period: periodText(d.PeriodStart, d.PeriodEnd), StageLabel: domain.StageLabel(d.Stage), CSRF: auth.CSRFToken(ctx),
-		ActErrors: map[string]string{}, ActValues: map[string]string{}}
+		ActErrors: map[string]string{}, ActValues: map[string]string{}, FindErrors: map[string]string{}, FindValues: map[string]string{}}
 	cur := domain.StageIndex(d.Stage)
 	data.StepN, data.StepTotal = cur+1, len(domain.Stages)
 	for i, st := range domain.Stages {
@@ -378,6 +386,10 @@ func (h *handler) diagPageData(r *http.Request, svc *diagnostic.Service, d *doma
 	open := d.Stage == domain.StageFieldwork || d.Stage == domain.StageRestitution
 	can, name, choices := h.acting(ctx, d, 0)
 	data.CanPosition, data.ActingName, data.OrgChoices = can && open, name, choices
+	data.CanFind = can && d.Stage != domain.StageValidated && d.Stage != domain.StageFollowUp
+	for _, th := range d.Themes {
+		data.FindThemes = append(data.FindThemes, dgOption{Value: th, Label: refLabels(ref, domain.RefTheme, []string{th})})
+	}
 	var mine int64
 	if p := domain.PrincipalFrom(ctx); p != nil {
 		mine = p.OrgID
@@ -750,4 +762,54 @@ func (h *handler) diagnosticFreeze(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/diagnostics/"+strconv.FormatInt(d.ID, 10)+"?ok=portrait#portrait", http.StatusSeeOther)
+}
+
+var findingFieldLabels = map[string]string{"statement": "Énoncé", "theme": "Thématique", "author_org": "Organisation", "org_id": "Organisation", "stage": "Étape"}
+
+// diagnosticFinding records a finding proposed by the visitor's
+// organisation (or, for an administrator or a demo, the chosen participant).
+func (h *handler) diagnosticFinding(w http.ResponseWriter, r *http.Request) {
+	svc, d, ok := h.loadDiagnostic(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	if !h.mayWrite(ctx, auth.Create) {
+		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut proposer un constat."))
+		return
+	}
+	vals := map[string]string{"statement": strings.TrimSpace(r.PostFormValue("enonce")), "theme": r.PostFormValue("thematique"), "org": r.PostFormValue("organisation")}
+	org, _ := strconv.ParseInt(vals["org"], 10, 64)
+	f := &domain.Finding{DiagnosticID: d.ID, Statement: vals["statement"], Theme: vals["theme"], AuthorOrg: org}
+	err := svc.AddFinding(ctx, f)
+	if err == nil {
+		http.Redirect(w, r, "/diagnostics/"+strconv.FormatInt(d.ID, 10)+"?ok=constat#constat-"+strconv.FormatInt(f.ID, 10), http.StatusSeeOther)
+		return
+	}
+	if domain.ErrorCode(err) != domain.EINVALID {
+		h.fail(w, r, err)
+		return
+	}
+	fe, general := dgFieldErrors(err)
+	data, err := h.diagPageData(r, svc, d)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for k, v := range fe {
+		switch k {
+		case "statement", "theme":
+			data.FindErrors[k] = v
+		default:
+			general = joinNonEmpty(" ; ", general, dgLabel(findingFieldLabels, k)+" : "+v)
+		}
+	}
+	if general != "" {
+		data.FindErrors["general"] = general
+	}
+	data.FindValues = vals
+	for i := range data.FindThemes {
+		data.FindThemes[i].Selected = data.FindThemes[i].Value == vals["theme"]
+	}
+	h.renderDiag(w, r, http.StatusUnprocessableEntity, d, data)
 }

@@ -120,6 +120,15 @@ func TestDiagnosticPages(t *testing.T) {
 			must(t, r, 200, "Comparaison des sites", "Enseignements partagés", "Le nord du territoire n’a pas de LAEP.", "Diagnostics par étape", `scope="row"`)
 			checkPage(t, r)
 		})
+		t.Run("propose_finding", func(t *testing.T) {
+			r := post(t, srv, base+"/constats", url.Values{"organisation": {org(fx.CS)}, "enonce": {" "}, "thematique": {"parentalite"}})
+			must(t, r, 422, `id="constat-enonce-erreur"`, "obligatoire")
+			r = post(t, srv, base+"/constats", url.Values{"organisation": {org(fx.Outside)}, "enonce": {"Un constat"}, "thematique": {"parentalite"}})
+			must(t, r, 422, "ne participe pas")
+			r = post(t, srv, base+"/constats", url.Values{"organisation": {org(fx.CS)}, "enonce": {"Les horaires des permanences ne conviennent pas aux parents qui travaillent."}, "thematique": {"parentalite"}})
+			must(t, r, 303)
+			must(t, get(t, srv, base+"?ok=constat"), 200, "Le constat est proposé", "Les horaires des permanences ne conviennent pas")
+		})
 		t.Run("freeze_portrait", func(t *testing.T) {
 			before, _ := s.Portraits(ctx, fx.Diag)
 			must(t, post(t, srv, base+"/portrait", url.Values{}), 303)

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"sort"
 )
 
@@ -275,16 +276,21 @@ func (q *scopeReq) scopeActions() (acts []int32, share []float64) {
 // reqBase is what a request computes once for all years: the scope's
 // actions, their share in the scope, and the candidate overlap pairs.
 type reqBase struct {
-	acts  []int32
-	share []float64
-	pairs []pairRec
+	acts          []int32
+	share         []float64
+	overlapCounts map[int]int // overlaps per year (trend years and the analysis year)
+	overlapTop    []pairRec   // the analysis year's largest overlaps (max_list)
 }
 
 func (q *scopeReq) base() *reqBase {
 	q.baseOnce.Do(func() {
 		b := &reqBase{}
 		b.acts, b.share = q.scopeActions()
-		b.pairs = q.overlapPairs(b.acts)
+		years := q.years
+		if !slices.Contains(years, q.p.Year) {
+			years = append(slices.Clone(years), q.p.Year)
+		}
+		b.overlapCounts, b.overlapTop = q.overlapPairs(b.acts, years, q.p.Year, q.p.MaxList)
 		q.baseVal = b
 	})
 	return q.baseVal
@@ -393,6 +399,7 @@ func Analyse(s *Snapshot, p Params) (*Result, error) {
 	}
 	year := q.p.Year
 	years := q.trendYears()
+	q.years = years
 	q.precomputeSupply(years)
 	c := q.run(year, true)
 	r := &Result{

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"container/heap"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -51,14 +52,24 @@ type pairRec struct {
 // keeps the pairs whose two actions run in the year). Each pair is looked
 // for from its smaller zone's core communes (those holding more than half
 // of its population), which any qualifying shared part must touch.
-func (q *scopeReq) overlapPairs(acts []int32) []pairRec {
+func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (counts map[int]int, top []pairRec) {
 	s := q.s
+	type span struct{ from, to int32 }
+	spans := make([]span, len(years))
+	cnt := make([]int, len(years))
+	mainK := -1
+	for k, y := range years {
+		spans[k].from, spans[k].to = yearDays(y)
+		if y == mainYear {
+			mainK = k
+		}
+	}
+	h := &pairHeap{s: s}
 	in := newActSet(len(s.ActID), len(acts))
 	for _, a := range acts {
 		in.set(a, 1)
 	}
 	seen := newActSet(len(s.ActID), len(acts))
-	var pairs []pairRec
 	for _, a := range acts {
 		ha := s.hot[a]
 		za := ha.zonePop
@@ -108,7 +119,14 @@ func (q *scopeReq) overlapPairs(acts []int32) []pairRec {
 				} else if 2*sn < int(ha.zoneLen) || sn == 0 {
 					continue
 				}
-				pairs = append(pairs, pairRec{a, b, sp, sn, float64(inter) / float64(union)})
+				for k, sk := range spans {
+					if ha.start <= sk.to && ha.end >= sk.from && hb.start <= sk.to && hb.end >= sk.from {
+						cnt[k]++
+						if k == mainK && keep > 0 {
+							h.offer(pairRec{a, b, sp, sn, float64(inter) / float64(union)}, keep)
+						}
+					}
+				}
 			}
 		}
 		for _, c := range s.coreOfAction(a) {
@@ -118,42 +136,74 @@ func (q *scopeReq) overlapPairs(acts []int32) []pairRec {
 			}
 		}
 	}
-	return pairs
+	counts = map[int]int{}
+	for k, y := range years {
+		counts[y] = cnt[k]
+	}
+	top = h.items
+	slices.SortFunc(top, func(x, y pairRec) int {
+		if h.better(x, y) {
+			return -1
+		}
+		if h.better(y, x) {
+			return 1
+		}
+		return 0
+	})
+	return counts, top
 }
+
+// pairHeap keeps the best pairs (largest shared population first, then by
+// action ids): a min-heap whose root is the worst kept pair.
+type pairHeap struct {
+	s     *Snapshot
+	items []pairRec
+}
+
+func (h *pairHeap) better(x, y pairRec) bool {
+	if x.sharedPop != y.sharedPop {
+		return x.sharedPop > y.sharedPop
+	}
+	s := h.s
+	if c := cmp.Compare(min(s.ActID[x.a], s.ActID[x.b]), min(s.ActID[y.a], s.ActID[y.b])); c != 0 {
+		return c < 0
+	}
+	return max(s.ActID[x.a], s.ActID[x.b]) < max(s.ActID[y.a], s.ActID[y.b])
+}
+
+func (h *pairHeap) Len() int           { return len(h.items) }
+func (h *pairHeap) Less(i, j int) bool { return h.better(h.items[j], h.items[i]) }
+func (h *pairHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *pairHeap) Push(x any)         { h.items = append(h.items, x.(pairRec)) }
+func (h *pairHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
+
+// offer keeps p if it is among the best k.
+func (h *pairHeap) offer(p pairRec, k int) {
+	if len(h.items) < k {
+		heap.Push(h, p)
+		return
+	}
+	if h.better(p, h.items[0]) {
+		h.items[0] = p
+		heap.Fix(h, 0)
+	}
+}
+
 
 // overlaps keeps the pairs whose two actions run in the year; it returns the
 // first limit of them (largest shared population first) and their number.
 func (q *scopeReq) overlaps(year int, limit int) ([]Overlap, int) {
 	s := q.s
-	f := q.filter(year)
-	run := func(a int32) bool { return s.ActStart[a] <= f.to && s.ActEnd[a] >= f.from }
-	var keep []pairRec
-	total := 0
-	for _, p := range q.base().pairs {
-		if !run(p.a) || !run(p.b) {
-			continue
-		}
-		total++
-		if limit > 0 {
-			keep = append(keep, p)
-		}
-	}
-	if limit <= 0 {
+	b := q.base()
+	total := b.overlapCounts[year]
+	if limit <= 0 || year != q.p.Year {
 		return nil, total
 	}
-	// Largest shared population first, then by action ids.
-	slices.SortFunc(keep, func(x, y pairRec) int {
-		if x.sharedPop != y.sharedPop {
-			if x.sharedPop > y.sharedPop {
-				return -1
-			}
-			return 1
-		}
-		if c := cmp.Compare(min(s.ActID[x.a], s.ActID[x.b]), min(s.ActID[y.a], s.ActID[y.b])); c != 0 {
-			return c
-		}
-		return cmp.Compare(max(s.ActID[x.a], s.ActID[x.b]), max(s.ActID[y.a], s.ActID[y.b]))
-	})
+	keep := b.overlapTop
 	if len(keep) > limit {
 		keep = keep[:limit]
 	}

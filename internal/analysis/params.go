@@ -111,6 +111,8 @@ type scopeReq struct {
 	// supplyYears holds S_j per year (dense, reach communes filled), set
 	// before the per-year runs start.
 	supplyYears map[int][]float64
+	// years are the trend years (set by Analyse before the runs).
+	years []int
 }
 
 func (s *Snapshot) defaultYear() int {

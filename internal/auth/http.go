@@ -139,7 +139,10 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 		}
 		r = r.WithContext(ctx)
 
-		if !safeMethod(r.Method) && se != nil {
+		_, pattern := routes.Handler(r)
+		rule, known := Routes[pattern]
+
+		if !safeMethod(r.Method) && se != nil && !rule.NewSession {
 			got := r.Header.Get(CSRFHeader)
 			if got == "" {
 				got = formValue(r, CSRFField)
@@ -150,9 +153,7 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 			}
 		}
 
-		_, pattern := routes.Handler(r)
-		rule, ok := Routes[pattern]
-		if !ok {
+		if !known {
 			if !safeMethod(r.Method) {
 				s.deny(w, r, domain.Errorf(domain.EFORBIDDEN, "Opération non prévue par la politique d'accès."))
 				return

@@ -15,6 +15,10 @@ type Rule struct {
 	// SignedIn routes need a signed-in person whatever the class (logout,
 	// organisation switch).
 	SignedIn bool
+	// NewSession routes (login, invitation acceptance) open a new session
+	// and act with no authority of the current one: they need no per-session
+	// token (cross-site requests are still refused by CrossOriginProtection).
+	NewSession bool
 }
 
 func r(c Class, a Action) Rule { return Rule{Class: c, Action: a} }
@@ -24,6 +28,8 @@ func r(c Class, a Action) Rule { return Rule{Class: c, Action: a} }
 func signedIn(c Class, a Action) Rule { return Rule{Class: c, Action: a, SignedIn: true} }
 
 var open = Rule{Open: true}
+
+var newSession = Rule{Open: true, NewSession: true}
 
 // Routes maps every route pattern of Maillage (API and web, as registered
 // on their ServeMux) to its rule. It is THE route policy: the middleware
@@ -75,13 +81,13 @@ var Routes = map[string]Rule{
 	"GET /api/v1/analysis/explain": signedIn(Data, Read),
 
 	// JSON API: accounts (internal/auth/authapi).
-	"POST /api/v1/auth/login":                       open,
+	"POST /api/v1/auth/login":                       newSession,
 	"POST /api/v1/auth/logout":                      open,
 	"GET /api/v1/auth/me":                           r(Account, Read),
 	"POST /api/v1/auth/me/org":                      r(Account, Update),
 	"POST /api/v1/auth/password":                    r(Account, Update),
 	"GET /api/v1/auth/invitations/{token}":          open,
-	"POST /api/v1/auth/invitations/{token}":         open,
+	"POST /api/v1/auth/invitations/{token}":         newSession,
 	"GET /api/v1/auth/tokens":                       r(Account, Read),
 	"POST /api/v1/auth/tokens":                      r(Account, Create),
 	"DELETE /api/v1/auth/tokens/{id}":               r(Account, Delete),
@@ -142,6 +148,7 @@ var Routes = map[string]Rule{
 	"POST /administration/roles":                      r(Administration, Update),
 	"POST /conventions/{id}/fiches/{fid}/mesures":     r(Data, Create),
 	"POST /diagnostics/{id}/activites":                r(Data, Create),
+	"POST /diagnostics/{id}/constats":                 r(Data, Create),
 	"POST /diagnostics/{id}/constats/{fid}/position":  r(Data, Create),
 	"POST /diagnostics/{id}/etape":                    r(Data, Update),
 	"POST /diagnostics/{id}/portrait":                 r(Data, Create),
@@ -152,10 +159,10 @@ var Routes = map[string]Rule{
 
 	// Web interface: accounts pages (internal/auth/authhttp).
 	"GET /connexion":                    open,
-	"POST /connexion":                   open,
+	"POST /connexion":                   newSession,
 	"POST /deconnexion":                 Rule{Open: true},
 	"GET /invitation/{token}":           open,
-	"POST /invitation/{token}":          open,
+	"POST /invitation/{token}":          newSession,
 	"GET /compte":                       r(Account, Read),
 	"POST /compte/mot-de-passe":         r(Account, Update),
 	"POST /compte/organisation":         r(Account, Update),

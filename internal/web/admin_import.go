@@ -70,6 +70,18 @@ type importJob struct {
 	err         error
 	rejects     []byte
 	running     bool
+	consumed    bool // a dry run already confirmed
+}
+
+// consume marks a dry run as confirmed; false when it already was.
+func (j *importJob) consume() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.consumed || j.err != nil {
+		return false
+	}
+	j.consumed = true
+	return true
 }
 
 var importJobs = struct {
@@ -114,6 +126,13 @@ func (j *importJob) isRunning() bool {
 // run executes the import (ctx keeps the principal, without the request's
 // cancellation).
 func (j *importJob) run(ctx context.Context, s domain.Store) {
+	defer func() {
+		if v := recover(); v != nil {
+			j.mu.Lock()
+			j.err, j.running, j.finished = domain.Errorf(domain.EINTERNAL, "l’import s’est interrompu : %v", v), false, time.Now()
+			j.mu.Unlock()
+		}
+	}()
 	opt := importer.Options{DryRun: j.DryRun, SkipInvalid: j.SkipInvalid,
 		Progress: func(done, total int64) { j.done.Store(done); j.total.Store(total) }}
 	if p := domain.PrincipalFrom(ctx); p != nil && p.OrgID != 0 {
@@ -232,8 +251,8 @@ func (h *handler) adminImportStart(w http.ResponseWriter, r *http.Request) {
 	// confirm a dry run: import the same files for good
 	if id := r.FormValue("confirmer"); id != "" {
 		prev := getJob(id)
-		if prev == nil || !prev.DryRun || prev.isRunning() {
-			h.fail(w, r, domain.NotFound("Aperçu d’import", id))
+		if prev == nil || !prev.DryRun || prev.isRunning() || !prev.consume() {
+			h.fail(w, r, domain.NotFound("Aperçu d’import (déjà importé ou expiré)", id))
 			return
 		}
 		j := &importJob{ID: newJobID(), Kind: prev.Kind, Files: prev.Files, dir: prev.dir, SkipInvalid: prev.SkipInvalid, Started: time.Now(), running: true}
@@ -330,7 +349,7 @@ func safeFileName(name string, i int) string {
 
 type jobData struct {
 	ID, Kind, Files, State, Started, Finished string
-	DryRun, Running, Skip                     bool
+	DryRun, Running, Skip, Consumed           bool
 	Percent                                   int
 	Done, Total                               string
 	Error                                     string
@@ -353,7 +372,7 @@ func (h *handler) adminImportJob(w http.ResponseWriter, r *http.Request) {
 	}
 	j.mu.Lock()
 	d := &jobData{ID: j.ID, Kind: j.Kind.Label, Files: strings.Join(j.Files, ", "), DryRun: j.DryRun, Running: j.running, Skip: j.SkipInvalid,
-		Started: frenchDateTime(j.Started), Report: j.report, HasRejectsFile: len(j.rejects) > 0}
+		Started: frenchDateTime(j.Started), Report: j.report, HasRejectsFile: len(j.rejects) > 0, Consumed: j.consumed}
 	if !j.finished.IsZero() {
 		d.Finished = frenchDateTime(j.finished)
 	}

@@ -131,6 +131,7 @@ func TestAdministration(t *testing.T) {
 			}
 			r = post(t, srv, "/administration/imports", url.Values{"confirmer": {strings.TrimPrefix(job, "/administration/imports/")}})
 			must(t, r, 303)
+			must(t, post(t, srv, "/administration/imports", url.Values{"confirmer": {strings.TrimPrefix(job, "/administration/imports/")}}), 404)
 			r = waitJob(t, srv, r.header.Get("Location"))
 			must(t, r, 200, "Résultat de l’import", "Ce qui a changé", "Télécharger le fichier des rejets")
 			if n, _ := s.Actors(ctx, domain.ActorFilter{Text: "Association des parents du Val", Limit: 1}); n.Total != 1 {

@@ -193,7 +193,6 @@ func (h *pairHeap) offer(p pairRec, k int) {
 	}
 }
 
-
 // overlaps keeps the pairs whose two actions run in the year; it returns the
 // first limit of them (largest shared population first) and their number.
 func (q *scopeReq) overlaps(year int, limit int) ([]Overlap, int) {

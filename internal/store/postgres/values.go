@@ -25,6 +25,11 @@ func (b *bulk) Commit() error {
 	if b.valuesCopied {
 		l.tables["indicator_values"] = true
 	}
+	if l.tables["indicator_values"] {
+		// Written at commit by the shared code; the population lookups
+		// plan on it.
+		l.tables["indicator_years"] = true
+	}
 	if err := b.Bulk.Commit(); err != nil {
 		return err
 	}

@@ -54,13 +54,12 @@ func OpenSQLite(t testing.TB) domain.Store {
 // unreachable, unless MAILLAGE_SKIP_POSTGRES=1 (then it skips).
 func OpenPostgres(t testing.TB) domain.Store {
 	t.Helper()
-	u, schema := NewPostgresSchema(t)
+	u, _ := NewPostgresSchema(t)
 	s, err := postgres.Open(context.Background(), u)
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	_ = schema
 	return s
 }
 

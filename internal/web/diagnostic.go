@@ -150,9 +150,13 @@ type portraitView struct {
 type dgFigure struct{ Label, Value string }
 
 type activityView struct {
+	ID                                            int64
 	Kind, Title, Date, Place, Participants, Notes string
 	Personal                                      bool
+	Files                                         []fileView
 }
+
+type fileView struct{ Name, Href, Size string }
 
 type positionView struct {
 	Org, Stance, Badge, Comment, At string
@@ -366,8 +370,17 @@ func (h *handler) diagPageData(r *http.Request, svc *diagnostic.Service, d *doma
 	if err != nil {
 		return nil, err
 	}
+	files := map[int64][]fileView{}
+	if atts, err := svc.Diag.Attachments(ctx, d.ID); err == nil {
+		for _, at := range atts {
+			files[at.ActivityID] = append(files[at.ActivityID], fileView{Name: at.Name, Href: "/api/v1/attachments/" + strconv.FormatInt(at.ID, 10),
+				Size: formatNumDec(float64(at.Size)/1024, 0) + " Kio"})
+		}
+	}
 	for _, a := range acts {
-		data.Activities = append(data.Activities, activityOf(a, nm))
+		v := activityOf(a, nm)
+		v.Files = files[a.ID] // only the attachments of activities the visitor sees
+		data.Activities = append(data.Activities, v)
 	}
 	fs, err := svc.Findings(ctx, d.ID)
 	if err != nil {
@@ -490,7 +503,7 @@ func activityOf(a domain.Activity, nm *dgNames) activityView {
 		}
 		parts = append(parts, joinNonEmpty(" — ", n, p.Role))
 	}
-	return activityView{Kind: dgLabel(activityLabels, a.Kind), Title: a.Title, Date: frenchDate(a.Date.Time), Place: a.Place,
+	return activityView{ID: a.ID, Kind: dgLabel(activityLabels, a.Kind), Title: a.Title, Date: frenchDate(a.Date.Time), Place: a.Place,
 		Participants: strings.Join(parts, " ; "), Notes: a.Notes, Personal: a.PersonalData}
 }
 

@@ -70,6 +70,10 @@ func seedDiagnostic(t testing.TB, s domain.Store) *diagFixture {
 		Participants: []domain.ActivityParticipant{{OrgID: fx.CS, Role: "directrice"}}}))
 	must(svc.AddActivity(ctx, &domain.Activity{DiagnosticID: d.ID, Kind: domain.ActivityWorkingGroup, Title: "Groupe de travail jeunesse", Date: date("2025-04-02"),
 		Participants: []domain.ActivityParticipant{{OrgID: fx.CAF}, {OrgID: fx.EPCI}}}))
+	acts, err := svc.Activities(ctx, d.ID)
+	must(err)
+	_, err = svc.AddAttachment(ctx, acts[0].ID, "compte-rendu.txt", []byte("Compte rendu de l’entretien.\n"))
+	must(err)
 	finding := func(stmt, theme string, author int64) int64 {
 		f := &domain.Finding{DiagnosticID: d.ID, Statement: stmt, Theme: theme, AuthorOrg: author}
 		must(svc.AddFinding(ctx, f))

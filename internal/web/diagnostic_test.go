@@ -32,7 +32,7 @@ func TestDiagnosticPages(t *testing.T) {
 		t.Run("page", func(t *testing.T) {
 			r := get(t, srv, base)
 			must(t, r, 200, "fr-stepper", `data-fr-current-step="3"`, "Étape 3 sur 5", "Terrain → Restitution-débat", "entretiens lancés",
-				"Portrait du", "Ouvrir l’analyse avec les paramètres figés", "/analyse?", "Entretien avec la directrice du centre social",
+				"Portrait du", "Ouvrir l’analyse avec les paramètres figés", "compte-rendu.txt", `href="/api/v1/attachments/`, "/analyse?", "Entretien avec la directrice du centre social",
 				"Constat n°", ">contesté<", "barre-positions", "constat(s) contesté(s)", "Le bus itinérant passe une fois par mois.",
 				`name="position"`, `for="commentaire-`)
 			checkPage(t, r)

@@ -336,23 +336,51 @@ func Load(ctx context.Context, st domain.Store) (*Snapshot, error) {
 		}
 		b.AddActor(&a)
 	}
-	for a, err := range st.AllActions(ctx) {
-		if err != nil {
-			return nil, err
+	// Actions, fundings and indicator values stream concurrently: each
+	// goroutine writes its own part of the builder (territories are frozen).
+	b.freeze()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 3)
+	go func() {
+		for a, err := range st.AllActions(ctx) {
+			if err != nil {
+				errs <- err
+				return
+			}
+			b.AddAction(&a)
 		}
-		b.AddAction(&a)
+		errs <- nil
+	}()
+	go func() {
+		for f, err := range st.AllFundings(ctx) {
+			if err != nil {
+				errs <- err
+				return
+			}
+			b.AddFunding(&f)
+		}
+		errs <- nil
+	}()
+	go func() {
+		for v, err := range st.AllIndicatorValues(ctx) {
+			if err != nil {
+				errs <- err
+				return
+			}
+			b.AddIndicatorValue(v.Territory, v.Indicator, v.Year, v.Value)
+		}
+		errs <- nil
+	}()
+	var firstErr error
+	for range 3 {
+		if err := <-errs; err != nil && firstErr == nil {
+			firstErr = err
+			cancel()
+		}
 	}
-	for f, err := range st.AllFundings(ctx) {
-		if err != nil {
-			return nil, err
-		}
-		b.AddFunding(&f)
-	}
-	for v, err := range st.AllIndicatorValues(ctx) {
-		if err != nil {
-			return nil, err
-		}
-		b.AddIndicatorValue(v.Territory, v.Indicator, v.Year, v.Value)
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	s, err := b.Build()
 	if err != nil {

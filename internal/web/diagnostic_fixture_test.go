@@ -110,7 +110,7 @@ func seedDiagnostic(t testing.TB, s domain.Store) *diagFixture {
 	must(svc.AddMeeting(ctx, m))
 	due := date("2025-03-31")
 	dec := &domain.Decision{BodyID: b.ID, MeetingID: m.ID, Text: "Recenser les lieux d’accueil enfants-parents", OwnerName: "CAF", DueDate: &due}
-	dec.OwnerOrg = fx.CAF
+	dec.OwnerOrgID = fx.CAF
 	must(svc.AddDecision(ctx, dec))
 	fx.Decision = dec.ID
 

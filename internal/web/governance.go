@@ -57,8 +57,8 @@ type bodyListData struct {
 
 func (h *handler) decisionRow(d domain.Decision, body string, nm *dgNames, svc *diagnostic.Service) decisionRow {
 	owner := d.OwnerName
-	if d.OwnerOrg != 0 {
-		owner = nm.org(d.OwnerOrg)
+	if d.OwnerOrgID != 0 {
+		owner = nm.org(d.OwnerOrgID)
 	}
 	row := decisionRow{ID: d.ID, Version: d.Version, StatusCode: d.Status, Body: body, BodyID: d.BodyID, Text: d.Text, Owner: owner, Due: dateText(d.DueDate), Status: dgLabel(decisionLabels, d.Status)}
 	today := svc.Today()

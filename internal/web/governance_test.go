@@ -26,6 +26,9 @@ func TestGovernanceAndConventionPages(t *testing.T) {
 			must(t, r, 200, "Membres de l’instance", "présidence", "Réunion du 10 février 2025", "Ordre du jour", "Lancement du diagnostic",
 				"Présents :", "absents ou excusés", "Le comité lance le diagnostic.", "en retard de", "31 mars 2025")
 			checkPage(t, r)
+			if !strings.Contains(section(r.body, "<caption>Décisions de l’instance"), "Caisse d") {
+				t.Error("the decision's carrier (the CAF organisation) is not shown")
+			}
 			must(t, get(t, srv, "/instances/999999"), 404)
 		})
 		t.Run("decision_follow_up", func(t *testing.T) {

@@ -65,6 +65,7 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 		}
 	}
 	h := &pairHeap{s: s}
+	nt := len(s.Themes)
 	in := newActSet(len(s.ActID), len(acts))
 	for _, a := range acts {
 		in.set(a, 1)
@@ -132,7 +133,12 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 		for _, c := range s.coreOfAction(a) {
 			scan(c, s.cZoneAct[s.cZoneOff[c]:s.cZoneOff[c+1]], s.cZoneThemes[s.cZoneOff[c]:s.cZoneOff[c+1]])
 			for _, g := range s.groupsOf(c) {
-				scan(c, s.gZoneAct[s.gZoneOff[g]:s.gZoneOff[g+1]], s.gZoneThemes[s.gZoneOff[g]:s.gZoneOff[g+1]])
+				for t := range nt {
+					if tm&(1<<uint(t)) != 0 {
+						k := int(g)*nt + t
+						scan(c, s.gtAct[s.gtOff[k]:s.gtOff[k+1]], s.gtThemes[s.gtOff[k]:s.gtOff[k+1]])
+					}
+				}
 			}
 		}
 	}

@@ -128,6 +128,11 @@ type Snapshot struct {
 	gZoneOff    []int32
 	gZoneAct    []int32
 	gZoneThemes []uint64
+	// The same group zone lists split by theme (bucket g·len(Themes)+t),
+	// for the overlap search: an action only meets its own themes' buckets.
+	gtOff    []int32
+	gtAct    []int32
+	gtThemes []uint64
 
 	// By commune: supply entries (action, share) and zone entries (action).
 	cSupOff   []int32
@@ -902,6 +907,33 @@ func (b *Builder) Build() (*Snapshot, error) {
 		s.gZoneAct[gfz[g]] = int32(ai)
 		s.gZoneThemes[gfz[g]] = s.ActThemes[ai]
 		gfz[g]++
+	}
+	nt := len(s.Themes)
+	gtCount := make([]int32, ng*nt+1)
+	for ai := 0; ai < na; ai++ {
+		if g := s.actZoneGroup[ai]; g >= 0 {
+			for t := 0; t < nt; t++ {
+				if s.ActThemes[ai]&(1<<uint(t)) != 0 {
+					gtCount[int(g)*nt+t]++
+				}
+			}
+		}
+	}
+	s.gtOff = prefix(gtCount)
+	s.gtAct = make([]int32, s.gtOff[ng*nt])
+	s.gtThemes = make([]uint64, s.gtOff[ng*nt])
+	gft := append([]int32(nil), s.gtOff...)
+	for ai := 0; ai < na; ai++ {
+		if g := s.actZoneGroup[ai]; g >= 0 {
+			for t := 0; t < nt; t++ {
+				if s.ActThemes[ai]&(1<<uint(t)) != 0 {
+					k := int(g)*nt + t
+					s.gtAct[gft[k]] = int32(ai)
+					s.gtThemes[gft[k]] = s.ActThemes[ai]
+					gft[k]++
+				}
+			}
+		}
 	}
 
 	// Fundings by action.

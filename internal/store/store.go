@@ -1,5 +1,18 @@
 // Package store opens Maillage's storage: an SQLite file by default, or
 // PostgreSQL for multi-user deployments.
+//
+// Layout:
+//   - migrations: the SQL schema per dialect (0001–0009 core storage,
+//     0010+ accounts, 0020+ diagnostics), applied in order by Open;
+//   - sqldb: domain.Store written once over database/sql ("?" queries
+//     rebound for PostgreSQL), the migration runner and the shared bulk
+//     logic (validation, natural keys, idempotent upserts);
+//   - sqlite, postgres: connections, pragmas and each database's fastest
+//     bulk writer (multi-row INSERTs; COPY);
+//   - storetest: the contract suite both pass, and ForEach/OpenSQLite/
+//     OpenPostgres for other packages' tests;
+//   - bench: the import benchmark against sqlite3 .import and psql COPY
+//     (BENCHMARKS.md).
 package store
 
 import (

@@ -117,7 +117,7 @@ func TestDiagnosticPages(t *testing.T) {
 		})
 		t.Run("steering", func(t *testing.T) {
 			r := get(t, srv, "/pilotage")
-			must(t, r, 200, "Comparaison des sites", "Enseignements partagés", "Le nord du territoire n’a pas de LAEP.", "Diagnostics par étape", `scope="row"`)
+			must(t, r, 200, "Comparaison des sites", "Enseignements partagés", "Le nord du territoire n’a pas de LAEP.", "Diagnostics par étape", `scope="row"`, "Diagnostics par département", "Ouvrir un lieu d’accueil enfants-parents au nord", "Avancement moyen des conventions par site")
 			checkPage(t, r)
 		})
 		t.Run("propose_finding", func(t *testing.T) {

@@ -3,7 +3,8 @@ package web
 // The national steering view: across the CAF and their sites, the
 // diagnostics grouped by owner organisation and département — themes,
 // stages, progress of the conventions — and the shared lessons (validated
-// findings), with a comparison table and a chart.
+// findings), with comparison tables and charts. The figures are the
+// diagnostic service's (Service.Steering, shared with the API and the CLI).
 
 import (
 	"context"
@@ -17,9 +18,8 @@ import (
 )
 
 type dgSiteRow struct {
-	Key         string
 	Org         string
-	Dept        string
+	Depts       string
 	Diagnostics int
 	Stages      []int // per domain.Stages
 	Themes      string
@@ -27,32 +27,33 @@ type dgSiteRow struct {
 	Validated   int
 	Contested   int
 	Conventions int
+	Renewals    int
+	Overdue     int
 	Progress    string
-	progressSum float64
-	progressN   int
-	themes      map[string]bool
-	DiagLinks   []diagLink
 }
 
-type diagLink struct {
-	ID    int64
-	Title string
-	Stage string
+type steeringDiag struct {
+	ID                             int64
+	Title, Site, Dept, Territory   string
+	Stage, Themes, Top             string
+	Findings, Contested, Validated int
 }
 
 type dgThemeRow struct {
-	Theme  string
-	Counts []int
-	Total  int
+	Theme       string
+	Counts      []int
+	Diagnostics int
+	Conventions int
 }
 
 type dgLesson struct {
-	Statement, Theme, Site, Diagnostic, Status string
-	DiagID                                     int64
+	Statement, Theme, Site, Territory string
+	DiagID                            int64
 }
 
 type steeringData struct {
-	Sites       []*dgSiteRow
+	Sites       []dgSiteRow
+	Diagnostics []steeringDiag
 	StageLabels []string
 	Themes      []dgThemeRow
 	Lessons     []dgLesson
@@ -99,109 +100,93 @@ func (h *handler) steering(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ref, _ := h.s.Referentials(ctx)
-	nm := h.dgNames(ctx)
-	deps := map[string]string{}
-	pg, err := svc.Diagnostics(ctx, domain.DiagnosticFilter{})
+	v, err := svc.Steering(ctx)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	data := &steeringData{Total: pg.Total}
+	ref, _ := h.s.Referentials(ctx)
+	nm := h.dgNames(ctx)
+	deps := map[string]string{}
+	data := &steeringData{}
 	for _, st := range domain.Stages {
 		data.StageLabels = append(data.StageLabels, domain.StageLabel(st))
 	}
-	sites := map[string]*dgSiteRow{}
-	site := func(org int64, perimeter string) *dgSiteRow {
-		dep := h.deptOf(ctx, perimeter, deps)
-		key := nm.org(org) + "|" + dep
-		s := sites[key]
-		if s == nil {
-			s = &dgSiteRow{Key: key, Org: nm.org(org), Dept: dep, Stages: make([]int, len(domain.Stages)), themes: map[string]bool{}}
-			sites[key] = s
-		}
-		return s
-	}
-	themeStages := map[string][]int{}
 	stageTotals := make([]float64, len(domain.Stages))
-	for _, d := range pg.Items {
-		s := site(d.OwnerOrg, d.Perimeter)
-		s.Diagnostics++
-		i := domain.StageIndex(d.Stage)
-		if i >= 0 {
-			s.Stages[i]++
-			stageTotals[i]++
-		}
-		s.DiagLinks = append(s.DiagLinks, diagLink{d.ID, d.Title, domain.StageLabel(d.Stage)})
-		for _, t := range d.Themes {
-			s.themes[t] = true
-			if themeStages[t] == nil {
-				themeStages[t] = make([]int, len(domain.Stages))
-			}
-			if i >= 0 {
-				themeStages[t][i]++
-			}
-		}
-		fs, err := svc.Findings(ctx, d.ID)
-		if err != nil {
-			continue
-		}
-		ps, _ := svc.Positions(ctx, d.ID, true)
-		views := findingViews(&d, fs, ps, ref, nm)
-		for j, f := range fs {
-			s.Findings++
-			if views[j].Contested {
-				s.Contested++
-			}
-			if f.Status == domain.FindingValidated || f.Status == domain.FindingAmended {
-				s.Validated++
-				if len(data.Lessons) < 60 {
-					data.Lessons = append(data.Lessons, dgLesson{Statement: f.Statement, Theme: refLabels(ref, domain.RefTheme, []string{f.Theme}),
-						Site: s.Org + ", " + s.Dept, Diagnostic: d.Title, DiagID: d.ID, Status: dgLabel(findingLabels, f.Status)})
-				}
-			}
-		}
-	}
-	cs, err := svc.Conventions(ctx, domain.ConventionFilter{})
-	if err == nil {
-		data.Conventions = cs.Total
-		for _, c := range cs.Items {
-			s := site(c.OwnerOrg, c.Perimeter)
-			s.Conventions++
-			if rep, err := svc.Report(ctx, c.ID); err == nil && rep.Progress.Progress != nil {
-				s.progressSum += *rep.Progress.Progress
-				s.progressN++
-			}
-		}
-	}
 	var bars []mapsvg.Bar
-	for _, s := range sites {
-		data.Sites = append(data.Sites, s)
-	}
-	sort.Slice(data.Sites, func(i, j int) bool { return data.Sites[i].Key < data.Sites[j].Key })
-	for _, s := range data.Sites {
-		codes := make([]string, 0, len(s.themes))
-		for t := range s.themes {
-			codes = append(codes, t)
+	for _, site := range v.Sites {
+		name := site.Name
+		if name == "" {
+			name = nm.org(site.OrgID)
 		}
-		sort.Strings(codes)
-		s.Themes = refLabels(ref, domain.RefTheme, codes)
-		if s.progressN > 0 {
-			p := s.progressSum / float64(s.progressN)
-			s.Progress = dgPercent(p)
-			bars = append(bars, mapsvg.Bar{Label: s.Org + " – " + strings.SplitN(s.Dept, " (", 2)[0], Value: p * 100})
+		row := dgSiteRow{Org: name, Diagnostics: len(site.Diagnostics), Stages: make([]int, len(domain.Stages)), Conventions: len(site.Conventions), Overdue: site.Overdue}
+		depSet := map[string]bool{}
+		themes := map[string]bool{}
+		for _, d := range site.Diagnostics {
+			dep := h.deptOf(ctx, d.Perimeter, deps)
+			depSet[dep] = true
+			if i := domain.StageIndex(d.Stage); i >= 0 {
+				row.Stages[i]++
+				stageTotals[i]++
+			}
+			for _, t := range d.Themes {
+				themes[t] = true
+			}
+			row.Findings += d.Findings
+			row.Validated += d.Validated
+			row.Contested += d.Contested
+			terr := d.Territory
+			if terr == "" {
+				terr = d.Perimeter
+			}
+			data.Diagnostics = append(data.Diagnostics, steeringDiag{ID: d.ID, Title: d.Title, Site: name, Dept: dep, Territory: terr,
+				Stage: domain.StageLabel(d.Stage), Themes: refLabels(ref, domain.RefTheme, d.Themes), Top: d.TopRanked,
+				Findings: d.Findings, Contested: d.Contested, Validated: d.Validated})
 		}
+		sum, n := 0.0, 0
+		for _, c := range site.Conventions {
+			depSet[h.deptOf(ctx, c.Perimeter, deps)] = true
+			if c.Progress != nil {
+				sum += *c.Progress
+				n++
+			}
+			if c.Renewal != "" {
+				row.Renewals++
+			}
+		}
+		if n > 0 {
+			row.Progress = dgPercent(sum / float64(n))
+			bars = append(bars, mapsvg.Bar{Label: name, Value: 100 * sum / float64(n)})
+		}
+		row.Depts = strings.Join(sortedKeysStr(depSet), ", ")
+		codes := sortedKeysStr(themes)
+		row.Themes = refLabels(ref, domain.RefTheme, codes)
+		data.Sites = append(data.Sites, row)
+		data.Total += len(site.Diagnostics)
+		data.Conventions += len(site.Conventions)
 	}
-	for _, t := range sortedKeysStr(themeStages) {
-		row := dgThemeRow{Theme: refLabels(ref, domain.RefTheme, []string{t}), Counts: themeStages[t]}
-		for _, n := range row.Counts {
-			row.Total += n
+	sort.SliceStable(data.Diagnostics, func(i, j int) bool {
+		if data.Diagnostics[i].Dept != data.Diagnostics[j].Dept {
+			return data.Diagnostics[i].Dept < data.Diagnostics[j].Dept
+		}
+		return data.Diagnostics[i].Site < data.Diagnostics[j].Site
+	})
+	for _, tv := range v.Themes {
+		row := dgThemeRow{Theme: refLabels(ref, domain.RefTheme, []string{tv.Theme}), Diagnostics: tv.Diagnostics, Conventions: tv.Conventions}
+		for _, st := range domain.Stages {
+			row.Counts = append(row.Counts, tv.ByStage[st])
 		}
 		data.Themes = append(data.Themes, row)
 	}
+	for i, l := range v.Lessons {
+		if i >= 100 {
+			break
+		}
+		data.Lessons = append(data.Lessons, dgLesson{Statement: l.Statement, Theme: refLabels(ref, domain.RefTheme, []string{l.Theme}), Site: l.Site, Territory: l.Territory, DiagID: l.DiagnosticID})
+	}
 	if len(bars) > 0 {
 		data.Chart = template.HTML(mapsvg.BarChart(mapsvg.Chart{ID: "avancement-sites", Title: "Avancement moyen des conventions par site",
-			Desc: "Part des objectifs atteints en moyenne sur les fiches action des conventions de chaque site ; le tableau de comparaison donne les mêmes valeurs.", Unit: "%"}, bars))
+			Desc: "Progression moyenne vers les cibles des fiches action des conventions de chaque site ; le tableau de comparaison des sites donne les mêmes valeurs.", Unit: "%"}, bars))
 	}
 	if data.Total > 0 {
 		sb := make([]mapsvg.Bar, len(domain.Stages))
@@ -209,7 +194,7 @@ func (h *handler) steering(w http.ResponseWriter, r *http.Request) {
 			sb[i] = mapsvg.Bar{Label: data.StageLabels[i], Value: stageTotals[i]}
 		}
 		data.StageChart = template.HTML(mapsvg.BarChart(mapsvg.Chart{ID: "etapes-diagnostics", Title: "Diagnostics par étape",
-			Desc: "Nombre de diagnostics à chaque étape, tous sites confondus ; le tableau par thématique détaille ces nombres.", Unit: "diagnostic(s)"}, sb))
+			Desc: "Nombre de diagnostics à chaque étape, tous sites confondus ; le tableau des sites détaille ces nombres.", Unit: "diagnostic(s)"}, sb))
 	}
 	h.render(w, r, http.StatusOK, "steering", page{Title: "Pilotage national", Section: "diagnostics",
 		Crumbs: []crumb{{"Accueil", "/"}, {"Diagnostics partagés", "/diagnostics"}, {"Pilotage national", ""}}, Data: data})

@@ -221,3 +221,13 @@ func TestRoutesTable(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHashPassword measures the production setting (DefaultArgon2).
+// go test -run '^$' -bench HashPassword -benchtime 20x ./internal/auth
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		if _, err := hashWith(DefaultArgon2, "une phrase de passe longue"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

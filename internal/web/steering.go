@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"maillage/internal/domain"
@@ -22,6 +23,7 @@ type dgSiteRow struct {
 	Depts       string
 	Diagnostics int
 	Stages      []int // per domain.Stages
+	StageText   string
 	Themes      string
 	Findings    int
 	Validated   int
@@ -158,6 +160,13 @@ func (h *handler) steering(w http.ResponseWriter, r *http.Request) {
 			row.Progress = dgPercent(sum / float64(n))
 			bars = append(bars, mapsvg.Bar{Label: name, Value: 100 * sum / float64(n)})
 		}
+		var parts []string
+		for i, n := range row.Stages {
+			if n > 0 {
+				parts = append(parts, strconv.Itoa(n)+" "+strings.ToLower(data.StageLabels[i]))
+			}
+		}
+		row.StageText = strings.Join(parts, ", ")
 		row.Depts = strings.Join(sortedKeysStr(depSet), ", ")
 		codes := sortedKeysStr(themes)
 		row.Themes = refLabels(ref, domain.RefTheme, codes)

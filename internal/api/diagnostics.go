@@ -7,6 +7,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -50,14 +51,121 @@ func (s *Server) addDiag(rt *Route, action ...auth.Action) {
 
 func (s *Server) diagService() (*diagnostic.Service, error) { return diagnostic.NewService(s.store) }
 
+// svcFunc is a handler over the diagnostic service.
+type svcFunc func(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error
+
 // svcHandler adapts a handler that needs the service.
-func (s *Server) svcHandler(h func(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error) HandlerFunc {
+func (s *Server) svcHandler(h svcFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		svc, err := s.diagService()
 		if err != nil {
 			return err
 		}
 		return h(svc, w, r)
+	}
+}
+
+// record is a pointer to a diagnostic, governance or convention record T.
+type record[T any] interface {
+	*T
+	domain.Record
+}
+
+// saveFunc is a service method that writes a record, named by its method
+// expression, e.g. (*diagnostic.Service).AddFinding.
+type saveFunc[P any] func(*diagnostic.Service, context.Context, P) error
+
+// readFunc is a service method that reads or computes something from an id,
+// e.g. (*diagnostic.Service).Findings.
+type readFunc[V any] func(*diagnostic.Service, context.Context, int64) (V, error)
+
+// createRecord handles the POST of a record. With parent, the path's {id}
+// is the parent's, and parent sets it on the record read from the body.
+// The answer is 201 with the record; with a location (the path it is read
+// at, e.g. "/findings/"), also its Location and ETag.
+func createRecord[T any, P record[T]](location string, parent func(P, int64), save saveFunc[P]) svcFunc {
+	return func(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+		var parentID int64
+		if parent != nil {
+			var err error
+			if parentID, err = pathID(r, "id"); err != nil {
+				return err
+			}
+		}
+		x := P(new(T))
+		if err := decodeBody(r, x); err != nil {
+			return err
+		}
+		if parent != nil {
+			parent(x, parentID)
+		}
+		if err := save(svc, r.Context(), x); err != nil {
+			return err
+		}
+		if location == "" {
+			return writeJSON(w, http.StatusCreated, x)
+		}
+		id, m := x.RecordRef()
+		return created(w, location, *id, m.Version, x)
+	}
+}
+
+// updateRecord handles the PUT of a versioned record at the path's {id}:
+// the version read comes from the body or If-Match (stale: 409); the answer
+// is the record with its new ETag.
+func updateRecord[T any, P record[T]](save saveFunc[P]) svcFunc {
+	return func(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		x := P(new(T))
+		if err := decodeBody(r, x); err != nil {
+			return err
+		}
+		xid, m := x.RecordRef()
+		if m.Version, err = expectedVersion(r, m.Version); err != nil {
+			return err
+		}
+		*xid = id
+		if err := save(svc, r.Context(), x); err != nil {
+			return err
+		}
+		setETag(w, m.Version)
+		return writeJSON(w, http.StatusOK, x)
+	}
+}
+
+// readRecord handles the GET of a record at the path's {id}, with its ETag.
+func readRecord[T any, P record[T]](read readFunc[P]) svcFunc {
+	return func(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		x, err := read(svc, r.Context(), id)
+		if err != nil {
+			return err
+		}
+		_, m := x.RecordRef()
+		setETag(w, m.Version)
+		return writeJSON(w, http.StatusOK, x)
+	}
+}
+
+// readByID handles a GET that answers what the service reads or computes
+// from the path's {id} (a list, a synthesis, a report).
+func readByID[V any](read readFunc[V]) svcFunc {
+	return func(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		v, err := read(svc, r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, v)
 	}
 }
 
@@ -194,6 +302,30 @@ func (s *Server) registerDiagnosticRoutes() {
 	s.registerGovernanceRoutes()
 }
 
+// Handlers that only decode, call the service and answer (see createRecord,
+// updateRecord, readRecord, readByID).
+var (
+	createDiagnostic  = createRecord("/diagnostics/", nil, (*diagnostic.Service).CreateDiagnostic)
+	getDiagnostic     = readRecord((*diagnostic.Service).Diagnostic)
+	updateDiagnostic  = updateRecord((*diagnostic.Service).UpdateDiagnostic)
+	listPortraits     = readByID((*diagnostic.Service).Portraits)
+	getPortrait       = readByID((*diagnostic.Service).Portrait)
+	listActivities    = readByID((*diagnostic.Service).Activities)
+	createActivity    = createRecord("/activities/", func(a *domain.Activity, diag int64) { a.DiagnosticID = diag }, (*diagnostic.Service).AddActivity)
+	updateActivity    = updateRecord((*diagnostic.Service).UpdateActivity)
+	listFindings      = readByID((*diagnostic.Service).Findings)
+	createFinding     = createRecord("/findings/", func(f *domain.Finding, diag int64) { f.DiagnosticID = diag }, (*diagnostic.Service).AddFinding)
+	getFinding        = readRecord((*diagnostic.Service).Finding)
+	updateFinding     = updateRecord((*diagnostic.Service).UpdateFinding)
+	createPosition    = createRecord("", func(p *domain.Position, finding int64) { p.FindingID = finding }, (*diagnostic.Service).AddPosition)
+	listRestitutions  = readByID((*diagnostic.Service).Restitutions)
+	createRestitution = createRecord("/restitutions/", func(rs *domain.Restitution, diag int64) { rs.DiagnosticID = diag }, (*diagnostic.Service).CreateRestitution)
+	updateRestitution = updateRecord((*diagnostic.Service).UpdateRestitution)
+	votePriorities    = createRecord("", func(v *domain.PriorityVote, restitution int64) { v.RestitutionID = restitution }, (*diagnostic.Service).Vote)
+	getRanking        = readByID((*diagnostic.Service).Ranking)
+	getSynthesis      = readByID((*diagnostic.Service).Synthesis)
+)
+
 func getSteering(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r)
 	theme := q.str("theme")
@@ -239,50 +371,6 @@ func listDiagnostics(svc *diagnostic.Service, w http.ResponseWriter, r *http.Req
 	return writeList(w, r, p, f.Offset, f.Limit)
 }
 
-func createDiagnostic(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	var d domain.Diagnostic
-	if err := decodeBody(r, &d); err != nil {
-		return err
-	}
-	if err := svc.CreateDiagnostic(r.Context(), &d); err != nil {
-		return err
-	}
-	return created(w, "/diagnostics/", d.ID, d.Version, d)
-}
-
-func getDiagnostic(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	d, err := svc.Diagnostic(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	setETag(w, d.Version)
-	return writeJSON(w, http.StatusOK, d)
-}
-
-func updateDiagnostic(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var d domain.Diagnostic
-	if err := decodeBody(r, &d); err != nil {
-		return err
-	}
-	if d.Version, err = expectedVersion(r, d.Version); err != nil {
-		return err
-	}
-	d.ID = id
-	if err := svc.UpdateDiagnostic(r.Context(), &d); err != nil {
-		return err
-	}
-	setETag(w, d.Version)
-	return writeJSON(w, http.StatusOK, d)
-}
-
 func moveStage(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -323,81 +411,6 @@ func freezePortrait(svc *diagnostic.Service, w http.ResponseWriter, r *http.Requ
 	return created(w, "/portraits/", pt.ID, pt.Version, pt)
 }
 
-func listPortraits(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	syn, err := svc.Synthesis(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, syn.Portraits)
-}
-
-func getPortrait(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := svc.Diag.Portrait(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if _, err := svc.Diagnostic(r.Context(), p.DiagnosticID); err != nil {
-		return domain.NotFound("Portrait", strconv.FormatInt(id, 10))
-	}
-	return writeJSON(w, http.StatusOK, p)
-}
-
-func listActivities(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	as, err := svc.Activities(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, as)
-}
-
-func createActivity(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var a domain.Activity
-	if err := decodeBody(r, &a); err != nil {
-		return err
-	}
-	a.DiagnosticID = id
-	if err := svc.AddActivity(r.Context(), &a); err != nil {
-		return err
-	}
-	return created(w, "/activities/", a.ID, a.Version, a)
-}
-
-func updateActivity(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var a domain.Activity
-	if err := decodeBody(r, &a); err != nil {
-		return err
-	}
-	if a.Version, err = expectedVersion(r, a.Version); err != nil {
-		return err
-	}
-	a.ID = id
-	if err := svc.UpdateActivity(r.Context(), &a); err != nil {
-		return err
-	}
-	setETag(w, a.Version)
-	return writeJSON(w, http.StatusOK, a)
-}
-
 func createAttachment(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -435,86 +448,6 @@ func getAttachment(svc *diagnostic.Service, w http.ResponseWriter, r *http.Reque
 	return err
 }
 
-func listFindings(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	fs, err := svc.Findings(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, fs)
-}
-
-func createFinding(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var f domain.Finding
-	if err := decodeBody(r, &f); err != nil {
-		return err
-	}
-	f.DiagnosticID = id
-	if err := svc.AddFinding(r.Context(), &f); err != nil {
-		return err
-	}
-	return created(w, "/findings/", f.ID, f.Version, f)
-}
-
-func getFinding(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	f, err := svc.Diag.Finding(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if _, err := svc.Diagnostic(r.Context(), f.DiagnosticID); err != nil {
-		return domain.NotFound("Constat", strconv.FormatInt(id, 10))
-	}
-	setETag(w, f.Version)
-	return writeJSON(w, http.StatusOK, f)
-}
-
-func updateFinding(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var f domain.Finding
-	if err := decodeBody(r, &f); err != nil {
-		return err
-	}
-	if f.Version, err = expectedVersion(r, f.Version); err != nil {
-		return err
-	}
-	f.ID = id
-	if err := svc.UpdateFinding(r.Context(), &f); err != nil {
-		return err
-	}
-	setETag(w, f.Version)
-	return writeJSON(w, http.StatusOK, f)
-}
-
-func createPosition(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var p domain.Position
-	if err := decodeBody(r, &p); err != nil {
-		return err
-	}
-	p.FindingID = id
-	if err := svc.AddPosition(r.Context(), &p); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, p)
-}
-
 func listPositions(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -526,57 +459,6 @@ func listPositions(svc *diagnostic.Service, w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	return writeJSON(w, http.StatusOK, ps)
-}
-
-func listRestitutions(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if _, err := svc.Diagnostic(r.Context(), id); err != nil {
-		return err
-	}
-	rs, err := svc.Diag.Restitutions(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, rs)
-}
-
-func createRestitution(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var rs domain.Restitution
-	if err := decodeBody(r, &rs); err != nil {
-		return err
-	}
-	rs.DiagnosticID = id
-	if err := svc.CreateRestitution(r.Context(), &rs); err != nil {
-		return err
-	}
-	return created(w, "/restitutions/", rs.ID, rs.Version, rs)
-}
-
-func updateRestitution(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var rs domain.Restitution
-	if err := decodeBody(r, &rs); err != nil {
-		return err
-	}
-	if rs.Version, err = expectedVersion(r, rs.Version); err != nil {
-		return err
-	}
-	rs.ID = id
-	if err := svc.UpdateRestitution(r.Context(), &rs); err != nil {
-		return err
-	}
-	setETag(w, rs.Version)
-	return writeJSON(w, http.StatusOK, rs)
 }
 
 func reviewFinding(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
@@ -593,55 +475,6 @@ func reviewFinding(svc *diagnostic.Service, w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	return writeJSON(w, http.StatusOK, ReviewResult{Restitution: *rs, Finding: *f})
-}
-
-func votePriorities(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var v domain.PriorityVote
-	if err := decodeBody(r, &v); err != nil {
-		return err
-	}
-	v.RestitutionID = id
-	if err := svc.Vote(r.Context(), &v); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, v)
-}
-
-func getRanking(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	rs, err := svc.Diag.Restitution(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	syn, err := svc.Synthesis(r.Context(), rs.DiagnosticID)
-	if err != nil {
-		return err
-	}
-	for _, rr := range syn.Restitutions {
-		if rr.Restitution.ID == id {
-			return writeJSON(w, http.StatusOK, rr)
-		}
-	}
-	return domain.NotFound("Restitution", strconv.FormatInt(id, 10))
-}
-
-func getSynthesis(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	syn, err := svc.Synthesis(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, syn)
 }
 
 func exportDiagnostic(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {

@@ -93,6 +93,27 @@ func (s *Server) registerGovernanceRoutes() {
 		Params: []Param{fID}, Body: domain.Measurement{}, Response: domain.Measurement{}, Status: http.StatusCreated, Handle: s.svcHandler(createMeasurement)})
 }
 
+// Handlers that only decode, call the service and answer.
+var (
+	createBody          = createRecord("/bodies/", nil, (*diagnostic.Service).CreateBody)
+	getBody             = readRecord((*diagnostic.Service).Body)
+	updateBody          = updateRecord((*diagnostic.Service).UpdateBody)
+	listMeetings        = readByID((*diagnostic.Service).Meetings)
+	createMeeting       = createRecord("/meetings/", func(m *domain.Meeting, body int64) { m.BodyID = body }, (*diagnostic.Service).AddMeeting)
+	updateMeeting       = updateRecord((*diagnostic.Service).UpdateMeeting)
+	createDecision      = createRecord("/decisions/", func(d *domain.Decision, body int64) { d.BodyID = body }, (*diagnostic.Service).AddDecision)
+	updateDecision      = updateRecord((*diagnostic.Service).UpdateDecision)
+	createConvention    = createRecord("/conventions/", nil, (*diagnostic.Service).CreateConvention)
+	getConvention       = readRecord((*diagnostic.Service).Convention)
+	updateConvention    = updateRecord((*diagnostic.Service).UpdateConvention)
+	getConventionReport = readByID((*diagnostic.Service).Report)
+	listFiches          = readByID((*diagnostic.Service).Fiches)
+	createFiche         = createRecord("/fiches/", func(f *domain.FicheAction, convention int64) { f.ConventionID = convention }, (*diagnostic.Service).AddFiche)
+	getFiche            = readRecord((*diagnostic.Service).Fiche)
+	updateFiche         = updateRecord((*diagnostic.Service).UpdateFiche)
+	createMeasurement   = createRecord("", func(m *domain.Measurement, fiche int64) { m.FicheID = fiche }, (*diagnostic.Service).AddMeasurement)
+)
+
 func listBodies(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
 	q := newQuery(r)
 	f := domain.BodyFilter{Kind: q.oneOf("kind", domain.BodyKinds), Territory: q.str("territory"), Diagnostic: q.id("diagnostic"), Convention: q.id("convention"), Member: q.id("member")}
@@ -105,98 +126,6 @@ func listBodies(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	return writeList(w, r, p, f.Offset, f.Limit)
-}
-
-func createBody(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	var b domain.Body
-	if err := decodeBody(r, &b); err != nil {
-		return err
-	}
-	if err := svc.CreateBody(r.Context(), &b); err != nil {
-		return err
-	}
-	return created(w, "/bodies/", b.ID, b.Version, b)
-}
-
-func getBody(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	b, err := svc.Body(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	setETag(w, b.Version)
-	return writeJSON(w, http.StatusOK, b)
-}
-
-func updateBody(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var b domain.Body
-	if err := decodeBody(r, &b); err != nil {
-		return err
-	}
-	if b.Version, err = expectedVersion(r, b.Version); err != nil {
-		return err
-	}
-	b.ID = id
-	if err := svc.UpdateBody(r.Context(), &b); err != nil {
-		return err
-	}
-	setETag(w, b.Version)
-	return writeJSON(w, http.StatusOK, b)
-}
-
-func listMeetings(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ms, err := svc.Meetings(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, ms)
-}
-
-func createMeeting(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var m domain.Meeting
-	if err := decodeBody(r, &m); err != nil {
-		return err
-	}
-	m.BodyID = id
-	if err := svc.AddMeeting(r.Context(), &m); err != nil {
-		return err
-	}
-	return created(w, "/meetings/", m.ID, m.Version, m)
-}
-
-func updateMeeting(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var m domain.Meeting
-	if err := decodeBody(r, &m); err != nil {
-		return err
-	}
-	if m.Version, err = expectedVersion(r, m.Version); err != nil {
-		return err
-	}
-	m.ID = id
-	if err := svc.UpdateMeeting(r.Context(), &m); err != nil {
-		return err
-	}
-	setETag(w, m.Version)
-	return writeJSON(w, http.StatusOK, m)
 }
 
 func listDecisions(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
@@ -217,42 +146,6 @@ func listDecisions(svc *diagnostic.Service, w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	return writeJSON(w, http.StatusOK, ds)
-}
-
-func createDecision(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var d domain.Decision
-	if err := decodeBody(r, &d); err != nil {
-		return err
-	}
-	d.BodyID = id
-	if err := svc.AddDecision(r.Context(), &d); err != nil {
-		return err
-	}
-	return created(w, "/decisions/", d.ID, d.Version, d)
-}
-
-func updateDecision(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var d domain.Decision
-	if err := decodeBody(r, &d); err != nil {
-		return err
-	}
-	if d.Version, err = expectedVersion(r, d.Version); err != nil {
-		return err
-	}
-	d.ID = id
-	if err := svc.UpdateDecision(r.Context(), &d); err != nil {
-		return err
-	}
-	setETag(w, d.Version)
-	return writeJSON(w, http.StatusOK, d)
 }
 
 func listOverdue(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
@@ -282,62 +175,6 @@ func listConventions(svc *diagnostic.Service, w http.ResponseWriter, r *http.Req
 	return writeList(w, r, p, f.Offset, f.Limit)
 }
 
-func createConvention(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	var c domain.Convention
-	if err := decodeBody(r, &c); err != nil {
-		return err
-	}
-	if err := svc.CreateConvention(r.Context(), &c); err != nil {
-		return err
-	}
-	return created(w, "/conventions/", c.ID, c.Version, c)
-}
-
-func getConvention(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := svc.Convention(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	setETag(w, c.Version)
-	return writeJSON(w, http.StatusOK, c)
-}
-
-func updateConvention(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var c domain.Convention
-	if err := decodeBody(r, &c); err != nil {
-		return err
-	}
-	if c.Version, err = expectedVersion(r, c.Version); err != nil {
-		return err
-	}
-	c.ID = id
-	if err := svc.UpdateConvention(r.Context(), &c); err != nil {
-		return err
-	}
-	setETag(w, c.Version)
-	return writeJSON(w, http.StatusOK, c)
-}
-
-func getConventionReport(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	rep, err := svc.Report(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, rep)
-}
-
 func exportConvention(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -360,84 +197,4 @@ func listRenewals(svc *diagnostic.Service, w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	return writeJSON(w, http.StatusOK, as)
-}
-
-func listFiches(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	fs, err := svc.Fiches(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, fs)
-}
-
-func createFiche(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var f domain.FicheAction
-	if err := decodeBody(r, &f); err != nil {
-		return err
-	}
-	f.ConventionID = id
-	if err := svc.AddFiche(r.Context(), &f); err != nil {
-		return err
-	}
-	return created(w, "/fiches/", f.ID, f.Version, f)
-}
-
-func getFiche(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	f, err := svc.Gov.Fiche(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if _, err := svc.Convention(r.Context(), f.ConventionID); err != nil {
-		return domain.NotFound("Fiche action", strconv.FormatInt(id, 10))
-	}
-	setETag(w, f.Version)
-	return writeJSON(w, http.StatusOK, f)
-}
-
-func updateFiche(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var f domain.FicheAction
-	if err := decodeBody(r, &f); err != nil {
-		return err
-	}
-	if f.Version, err = expectedVersion(r, f.Version); err != nil {
-		return err
-	}
-	f.ID = id
-	if err := svc.UpdateFiche(r.Context(), &f); err != nil {
-		return err
-	}
-	setETag(w, f.Version)
-	return writeJSON(w, http.StatusOK, f)
-}
-
-func createMeasurement(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var m domain.Measurement
-	if err := decodeBody(r, &m); err != nil {
-		return err
-	}
-	m.FicheID = id
-	if err := svc.AddMeasurement(r.Context(), &m); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, m)
 }

@@ -896,16 +896,12 @@ func (s *Service) Synthesis(ctx context.Context, id int64) (*Synthesis, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Synthesis{Diagnostic: *d, GeneratedAt: s.now(), Portraits: []PortraitRef{}, Restitutions: []RestitutionResult{}}
+	out := &Synthesis{Diagnostic: *d, GeneratedAt: s.now(), Restitutions: []RestitutionResult{}}
 	if t, err := s.Store.Territory(ctx, d.Perimeter); err == nil {
 		out.Territory = t.Name
 	}
-	ps, err := s.Diag.Portraits(ctx, id)
-	if err != nil {
+	if out.Portraits, err = s.portraitRefs(ctx, id); err != nil {
 		return nil, err
-	}
-	for _, p := range ps {
-		out.Portraits = append(out.Portraits, PortraitRef{ID: p.ID, TakenAt: p.TakenAt, DataVersion: p.DataVersion, Params: p.Params})
 	}
 	if out.Activities, err = s.Activities(ctx, id); err != nil {
 		return nil, err
@@ -933,6 +929,80 @@ func (s *Service) Synthesis(ctx context.Context, id int64) (*Synthesis, error) {
 		out.Restitutions = append(out.Restitutions, RestitutionResult{Restitution: r, Votes: votes, Ranking: Rank(d, &r, votes)})
 	}
 	return out, nil
+}
+
+// portraitRefs describes a diagnostic's frozen portraits (never nil).
+func (s *Service) portraitRefs(ctx context.Context, diag int64) ([]PortraitRef, error) {
+	ps, err := s.Diag.Portraits(ctx, diag)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PortraitRef, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, PortraitRef{ID: p.ID, TakenAt: p.TakenAt, DataVersion: p.DataVersion, Params: p.Params})
+	}
+	return out, nil
+}
+
+// Portraits describes the frozen portraits of a diagnostic the caller may
+// see (without their result).
+func (s *Service) Portraits(ctx context.Context, diag int64) ([]PortraitRef, error) {
+	if _, err := s.Diagnostic(ctx, diag); err != nil {
+		return nil, err
+	}
+	return s.portraitRefs(ctx, diag)
+}
+
+// Portrait reads a frozen portrait, with its result, when the caller may
+// see its diagnostic.
+func (s *Service) Portrait(ctx context.Context, id int64) (*domain.Portrait, error) {
+	p, err := s.Diag.Portrait(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Diagnostic(ctx, p.DiagnosticID); err != nil {
+		return nil, domain.NotFound("Portrait", strconv.FormatInt(id, 10))
+	}
+	return p, nil
+}
+
+// Finding reads a finding when the caller may see its diagnostic.
+func (s *Service) Finding(ctx context.Context, id int64) (*domain.Finding, error) {
+	f, err := s.Diag.Finding(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Diagnostic(ctx, f.DiagnosticID); err != nil {
+		return nil, domain.NotFound("Constat", strconv.FormatInt(id, 10))
+	}
+	return f, nil
+}
+
+// Restitutions lists the restitutions of a diagnostic the caller may see.
+func (s *Service) Restitutions(ctx context.Context, diag int64) ([]domain.Restitution, error) {
+	if _, err := s.Diagnostic(ctx, diag); err != nil {
+		return nil, err
+	}
+	return s.Diag.Restitutions(ctx, diag)
+}
+
+// Ranking is a restitution with its votes, the ranking of its priorities
+// and the spread of points, when the caller may see its diagnostic.
+func (s *Service) Ranking(ctx context.Context, restitution int64) (*RestitutionResult, error) {
+	r, err := s.Diag.Restitution(ctx, restitution)
+	if err != nil {
+		return nil, err
+	}
+	syn, err := s.Synthesis(ctx, r.DiagnosticID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range syn.Restitutions {
+		if syn.Restitutions[i].Restitution.ID == restitution {
+			return &syn.Restitutions[i], nil
+		}
+	}
+	return nil, domain.NotFound("Restitution", strconv.FormatInt(restitution, 10))
 }
 
 // cleanFileName keeps the last path element of a file name, without control

@@ -505,6 +505,18 @@ func (s *Service) UpdateFiche(ctx context.Context, f *domain.FicheAction) error 
 	return nil
 }
 
+// Fiche reads a fiche action when the caller may see its convention.
+func (s *Service) Fiche(ctx context.Context, id int64) (*domain.FicheAction, error) {
+	f, err := s.Gov.Fiche(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Convention(ctx, f.ConventionID); err != nil {
+		return nil, domain.NotFound("Fiche action", strconv.FormatInt(id, 10))
+	}
+	return f, nil
+}
+
 // Fiches lists a convention's fiches.
 func (s *Service) Fiches(ctx context.Context, convention int64) ([]domain.FicheAction, error) {
 	if _, err := s.Convention(ctx, convention); err != nil {

@@ -320,3 +320,12 @@ type ConventionStore interface {
 	Measurements(ctx context.Context, f MeasurementFilter) ([]Measurement, error) // by fiche, indicator, date
 	DeleteMeasurement(ctx context.Context, id int64) error
 }
+
+// RecordRef implements Record.
+func (c *Convention) RecordRef() (*int64, *Meta) { return &c.ID, &c.Meta }
+
+// RecordRef implements Record.
+func (f *FicheAction) RecordRef() (*int64, *Meta) { return &f.ID, &f.Meta }
+
+// RecordRef implements Record.
+func (m *Measurement) RecordRef() (*int64, *Meta) { return &m.ID, &m.Meta }

@@ -607,3 +607,34 @@ func oneOf(s string, list []string) bool {
 	}
 	return false
 }
+
+// Record is what every diagnostic, governance and convention record shares:
+// an id and its Meta. Code that handles all of them alike (the API handlers,
+// the service's audited writes) reaches both through RecordRef.
+type Record interface {
+	RecordRef() (id *int64, meta *Meta)
+}
+
+// RecordRef implements Record.
+func (d *Diagnostic) RecordRef() (*int64, *Meta) { return &d.ID, &d.Meta }
+
+// RecordRef implements Record.
+func (p *Portrait) RecordRef() (*int64, *Meta) { return &p.ID, &p.Meta }
+
+// RecordRef implements Record.
+func (a *Activity) RecordRef() (*int64, *Meta) { return &a.ID, &a.Meta }
+
+// RecordRef implements Record.
+func (a *Attachment) RecordRef() (*int64, *Meta) { return &a.ID, &a.Meta }
+
+// RecordRef implements Record.
+func (f *Finding) RecordRef() (*int64, *Meta) { return &f.ID, &f.Meta }
+
+// RecordRef implements Record.
+func (p *Position) RecordRef() (*int64, *Meta) { return &p.ID, &p.Meta }
+
+// RecordRef implements Record.
+func (r *Restitution) RecordRef() (*int64, *Meta) { return &r.ID, &r.Meta }
+
+// RecordRef implements Record.
+func (pv *PriorityVote) RecordRef() (*int64, *Meta) { return &pv.ID, &pv.Meta }

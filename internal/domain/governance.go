@@ -245,3 +245,12 @@ type GovernanceStore interface {
 
 	ConventionStore
 }
+
+// RecordRef implements Record.
+func (b *Body) RecordRef() (*int64, *Meta) { return &b.ID, &b.Meta }
+
+// RecordRef implements Record.
+func (m *Meeting) RecordRef() (*int64, *Meta) { return &m.ID, &m.Meta }
+
+// RecordRef implements Record.
+func (d *Decision) RecordRef() (*int64, *Meta) { return &d.ID, &d.Meta }

@@ -72,7 +72,7 @@ func (s *Server) analysisEngine(ctx context.Context) (*analysis.Engine, error) {
 	v, _ := analysisEngines.LoadOrStore(s, &lazyEngine{})
 	le := v.(*lazyEngine)
 	le.once.Do(func() {
-		le.eng, le.err = analysis.NewEngine(context.WithoutCancel(ctx), s.store)
+		le.eng, le.err = analysis.NewEngine(context.Background(), s.store)
 	})
 	return le.eng, le.err
 }

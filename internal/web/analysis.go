@@ -24,7 +24,7 @@ func (h *handler) engine(ctx context.Context) (*analysis.Engine, error) {
 		return h.opts.Analysis, nil
 	}
 	h.engineOnce.Do(func() {
-		h.eng, h.engErr = analysis.NewEngine(context.WithoutCancel(ctx), h.s)
+		h.eng, h.engErr = analysis.NewEngine(context.Background(), h.s)
 	})
 	return h.eng, h.engErr
 }

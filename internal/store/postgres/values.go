@@ -41,7 +41,10 @@ func (b *bulk) Commit() error {
 		return nil
 	}
 	slices.Sort(tables)
-	_, err := b.S.W.Exec("ANALYZE " + strings.Join(tables, ", "))
+	// VACUUM (not only ANALYZE): freshly loaded pages are not yet marked
+	// all-visible, so index-only scans would still visit the heap until
+	// autovacuum passes; it cannot run inside the bulk transaction.
+	_, err := b.S.W.Exec("VACUUM (ANALYZE) " + strings.Join(tables, ", "))
 	return err
 }
 

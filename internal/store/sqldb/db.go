@@ -60,7 +60,7 @@ func (s *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return invalidText(err)
 	}
 	if err := BumpDataVersion(ctx, tx, s.D); err != nil {
 		return err

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"maillage/internal/domain"
 )
 
 // Dialect holds what differs between the databases.
@@ -122,4 +124,21 @@ func IsForeignKey(err error) bool {
 		return pe.Code == "23503"
 	}
 	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// invalidText maps PostgreSQL's refusal of text it cannot store (a NUL
+// byte, error 22021; an untranslatable character, 22P05) to a validation
+// error, so that both databases refuse such input the same way instead of
+// answering an internal error.
+func invalidText(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05") {
+		field := pe.ColumnName
+		if field == "" {
+			field = "texte"
+		}
+		return &domain.Error{Code: domain.EINVALID, Message: "Données invalides",
+			Fields: []domain.FieldError{{Field: field, Reason: "le texte contient un caractère interdit (caractère nul)"}}}
+	}
+	return err
 }

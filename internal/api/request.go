@@ -61,7 +61,11 @@ func decodeBody(r *http.Request, dst any) error {
 			return badRequest("Type de valeur invalide.", fieldErr(field,
 				fmt.Sprintf("type %s attendu, %s reçu", jsonTypeName(te.Type), te.Value)))
 		}
-		// Errors from UnmarshalJSON methods (dates): name the field when we can.
+		// Errors from UnmarshalJSON methods (dates): name each bad field
+		// ("start_date", "roles[0].date"), which encoding/json does not say.
+		if fields := valueErrors(generic, reflect.TypeOf(dst).Elem(), ""); len(fields) > 0 {
+			return badRequest("Valeurs invalides.", fields...)
+		}
 		return badRequest("Valeur invalide : "+err.Error(), fieldErr(fieldOfError(err), err.Error()))
 	}
 	return nil
@@ -155,6 +159,62 @@ func unknownFields(v any, t reflect.Type, path string) []string {
 }
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// valueErrors decodes, one by one, the values of v that the Go type t reads
+// with its own UnmarshalJSON method (dates...), and names those that fail.
+func valueErrors(v any, t reflect.Type, path string) []domain.FieldError {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil
+		}
+		if err := json.Unmarshal(raw, reflect.New(t).Interface()); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return []domain.FieldError{fieldErr(path, fmt.Sprintf("type %s attendu, %s reçu", jsonTypeName(te.Type), te.Value))}
+			}
+			return []domain.FieldError{fieldErr(path, err.Error())}
+		}
+		return nil
+	}
+	var out []domain.FieldError
+	switch val := v.(type) {
+	case map[string]any:
+		switch t.Kind() {
+		case reflect.Struct:
+			fields := jsonFields(t)
+			keys := make([]string, 0, len(val))
+			for k := range val {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if f, ok := fields[k]; ok {
+					out = append(out, valueErrors(val[k], f.Type, joinPath(path, k))...)
+				}
+			}
+		case reflect.Map:
+			keys := make([]string, 0, len(val))
+			for k := range val {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				out = append(out, valueErrors(val[k], t.Elem(), joinPath(path, k))...)
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, e := range val {
+				out = append(out, valueErrors(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+			}
+		}
+	}
+	return out
+}
 
 func joinPath(path, k string) string {
 	if path == "" {

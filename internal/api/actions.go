@@ -67,6 +67,15 @@ func (s *Server) listActions(w http.ResponseWriter, r *http.Request) error {
 		Sort:      q.oneOf("sort", actionSorts),
 	}
 	f.Offset, f.Limit = q.page()
+	if f.Theme != "" || f.Public != "" || f.Label != "" {
+		ref, err := s.store.Referentials(r.Context())
+		if err != nil {
+			return err
+		}
+		f.Theme = q.refCode(ref, "theme", domain.RefTheme, f.Theme)
+		f.Public = q.refCode(ref, "public", domain.RefPublic, f.Public)
+		f.Label = q.refCode(ref, "label", domain.RefLabel, f.Label)
+	}
 	if err := q.err(); err != nil {
 		return err
 	}

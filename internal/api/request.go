@@ -308,6 +308,24 @@ func (q *query) id(name string) int64 {
 	return n
 }
 
+// refCode checks a referential code given as a filter: the importers store
+// codes in lower case ("LAEP" in a file becomes laep), so the filter accepts
+// any case; an unknown code is an error naming the parameter rather than an
+// empty list that looks like "no such action".
+func (q *query) refCode(ref *domain.Referentials, name, kind, code string) string {
+	if code == "" {
+		return ""
+	}
+	if ref.Has(kind, code) {
+		return code
+	}
+	if lc := strings.ToLower(code); ref.Has(kind, lc) {
+		return lc
+	}
+	q.errs = append(q.errs, fieldErr(name, fmt.Sprintf("code inconnu %q (voir /api/v1/referentials)", code)))
+	return ""
+}
+
 func (q *query) oneOf(name string, allowed []string) string {
 	s := q.str(name)
 	if s == "" {

@@ -40,14 +40,7 @@ func init() {
   maillage diagnostic export 1 --format markdown --out diagnostic.md
 Les fichiers JSON ont la forme des corps de l'API (voir docs/diagnostic.md).`,
 		Sub: []*Command{
-			diagJSONCmd("create", "diagnostic create --file FICHIER", "crée un diagnostic (JSON)", nil,
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
-					var d domain.Diagnostic
-					if err := diagDecodeJSON(body, &d); err != nil {
-						return nil, err
-					}
-					return &d, svc.CreateDiagnostic(ctx, &d)
-				}),
+			diagRecordCmd("create", "diagnostic create --file FICHIER", "crée un diagnostic (JSON)", "", "", nil, (*diagnostic.Service).CreateDiagnostic, nil),
 			diagCmd("list", "diagnostic list [--perimeter CODE] [--stage ETAPE] [--theme T]", "liste les diagnostics",
 				func(fs *flag.FlagSet) {
 					fs.String("perimeter", "", "territoire")
@@ -58,14 +51,7 @@ Les fichiers JSON ont la forme des corps de l'API (voir docs/diagnostic.md).`,
 					p, err := svc.Diagnostics(ctx, domain.DiagnosticFilter{Perimeter: diagFlagStr(fs, "perimeter"), Stage: diagFlagStr(fs, "stage"), Theme: diagFlagStr(fs, "theme")})
 					return p.Items, err
 				}),
-			diagCmd("show", "diagnostic show ID", "affiche la synthèse d'un diagnostic (croisement des points de vue, priorités)", nil,
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error) {
-					id, err := diagArgID(args, "ID du diagnostic")
-					if err != nil {
-						return nil, err
-					}
-					return svc.Synthesis(ctx, id)
-				}),
+			diagIDCmd("show", "diagnostic show ID", "affiche la synthèse d'un diagnostic (croisement des points de vue, priorités)", "ID du diagnostic", (*diagnostic.Service).Synthesis),
 			diagCmd("stage", "diagnostic stage ID --to ETAPE [--note TEXTE]", "fait passer le diagnostic à l'étape suivante (ou précédente)",
 				func(fs *flag.FlagSet) {
 					fs.String("to", "", "étape : preparation, fieldwork, restitution, validated, follow_up")
@@ -96,18 +82,8 @@ Les fichiers JSON ont la forme des corps de l'API (voir docs/diagnostic.md).`,
 					}
 					return diagnostic.PortraitRef{ID: pt.ID, TakenAt: pt.TakenAt, DataVersion: pt.DataVersion, Params: pt.Params}, nil
 				}, "optional"),
-			diagJSONCmd("activity", "diagnostic activity [add] --diagnostic ID --file FICHIER", "enregistre une activité de terrain (entretien, visite, groupe de travail...)",
-				func(fs *flag.FlagSet) { fs.Int64("diagnostic", 0, "ID du diagnostic") },
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
-					var a domain.Activity
-					if err := diagDecodeJSON(body, &a); err != nil {
-						return nil, err
-					}
-					if id := diagFlagInt(fs, "diagnostic"); id != 0 {
-						a.DiagnosticID = id
-					}
-					return &a, svc.AddActivity(ctx, &a)
-				}),
+			diagRecordCmd("activity", "diagnostic activity [add] --diagnostic ID --file FICHIER", "enregistre une activité de terrain (entretien, visite, groupe de travail...)",
+				"diagnostic", "ID du diagnostic", func(a *domain.Activity, id int64) { a.DiagnosticID = id }, (*diagnostic.Service).AddActivity, nil),
 			diagCmd("attach", "diagnostic attach --activity ID FICHIER", "joint un fichier à une activité (PDF, image, bureautique, CSV, texte)",
 				func(fs *flag.FlagSet) { fs.Int64("activity", 0, "ID de l'activité") },
 				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error) {
@@ -121,21 +97,8 @@ Les fichiers JSON ont la forme des corps de l'API (voir docs/diagnostic.md).`,
 					name := args[0][strings.LastIndexAny(args[0], `/\`)+1:]
 					return svc.AddAttachment(ctx, diagFlagInt(fs, "activity"), name, b)
 				}),
-			diagJSONCmd("finding", "diagnostic finding [add|update] --diagnostic ID --file FICHIER", "écrit (ou modifie, avec id et version) un constat",
-				func(fs *flag.FlagSet) { fs.Int64("diagnostic", 0, "ID du diagnostic") },
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
-					var f domain.Finding
-					if err := diagDecodeJSON(body, &f); err != nil {
-						return nil, err
-					}
-					if id := diagFlagInt(fs, "diagnostic"); id != 0 {
-						f.DiagnosticID = id
-					}
-					if len(args) > 0 && args[0] == "update" {
-						return &f, svc.UpdateFinding(ctx, &f)
-					}
-					return &f, svc.AddFinding(ctx, &f)
-				}),
+			diagRecordCmd("finding", "diagnostic finding [add|update] --diagnostic ID --file FICHIER", "écrit (ou modifie, avec id et version) un constat",
+				"diagnostic", "ID du diagnostic", func(f *domain.Finding, id int64) { f.DiagnosticID = id }, (*diagnostic.Service).AddFinding, (*diagnostic.Service).UpdateFinding),
 			diagCmd("position", "diagnostic position --finding ID --org ORG --stance agree|nuance|disagree [--comment TEXTE]", "enregistre la position d'une organisation sur un constat",
 				func(fs *flag.FlagSet) {
 					fs.Int64("finding", 0, "ID du constat")
@@ -147,18 +110,8 @@ Les fichiers JSON ont la forme des corps de l'API (voir docs/diagnostic.md).`,
 					p := &domain.Position{FindingID: diagFlagInt(fs, "finding"), OrgID: diagFlagInt(fs, "org"), Stance: diagFlagStr(fs, "stance"), Comment: diagFlagStr(fs, "comment")}
 					return p, svc.AddPosition(ctx, p)
 				}),
-			diagJSONCmd("restitution", "diagnostic restitution [add] --diagnostic ID --file FICHIER", "prépare une restitution-débat (date, priorités candidates, points)",
-				func(fs *flag.FlagSet) { fs.Int64("diagnostic", 0, "ID du diagnostic") },
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
-					var r domain.Restitution
-					if err := diagDecodeJSON(body, &r); err != nil {
-						return nil, err
-					}
-					if id := diagFlagInt(fs, "diagnostic"); id != 0 {
-						r.DiagnosticID = id
-					}
-					return &r, svc.CreateRestitution(ctx, &r)
-				}),
+			diagRecordCmd("restitution", "diagnostic restitution [add] --diagnostic ID --file FICHIER", "prépare une restitution-débat (date, priorités candidates, points)",
+				"diagnostic", "ID du diagnostic", func(r *domain.Restitution, id int64) { r.DiagnosticID = id }, (*diagnostic.Service).CreateRestitution, nil),
 			diagCmd("review", "diagnostic review --restitution ID --finding ID --decision validated|amended|rejected [--statement T] [--reason T]", "examine un constat en restitution",
 				func(fs *flag.FlagSet) {
 					fs.Int64("restitution", 0, "ID de la restitution")
@@ -220,43 +173,16 @@ Les fichiers JSON ont la forme des corps de l'API (voir docs/diagnostic.md).`,
   maillage instance decision --body 1 --file decision.json
   maillage instance overdue`,
 		Sub: []*Command{
-			diagJSONCmd("create", "instance create --file FICHIER", "crée une instance (comité de pilotage, comité technique...)", nil,
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
-					var b domain.Body
-					if err := diagDecodeJSON(body, &b); err != nil {
-						return nil, err
-					}
-					return &b, svc.CreateBody(ctx, &b)
-				}),
+			diagRecordCmd("create", "instance create --file FICHIER", "crée une instance (comité de pilotage, comité technique...)", "", "", nil, (*diagnostic.Service).CreateBody, nil),
 			diagCmd("list", "instance list", "liste les instances", nil,
 				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error) {
 					p, err := svc.Bodies(ctx, domain.BodyFilter{})
 					return p.Items, err
 				}),
-			diagJSONCmd("meeting", "instance meeting --body ID --file FICHIER", "enregistre une réunion (ordre du jour, présences, compte rendu)",
-				func(fs *flag.FlagSet) { fs.Int64("body", 0, "ID de l'instance") },
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
-					var m domain.Meeting
-					if err := diagDecodeJSON(body, &m); err != nil {
-						return nil, err
-					}
-					if id := diagFlagInt(fs, "body"); id != 0 {
-						m.BodyID = id
-					}
-					return &m, svc.AddMeeting(ctx, &m)
-				}),
-			diagJSONCmd("decision", "instance decision --body ID --file FICHIER", "enregistre une décision (porteur, échéance)",
-				func(fs *flag.FlagSet) { fs.Int64("body", 0, "ID de l'instance") },
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
-					var d domain.Decision
-					if err := diagDecodeJSON(body, &d); err != nil {
-						return nil, err
-					}
-					if id := diagFlagInt(fs, "body"); id != 0 {
-						d.BodyID = id
-					}
-					return &d, svc.AddDecision(ctx, &d)
-				}),
+			diagRecordCmd("meeting", "instance meeting --body ID --file FICHIER", "enregistre une réunion (ordre du jour, présences, compte rendu)",
+				"body", "ID de l'instance", func(m *domain.Meeting, id int64) { m.BodyID = id }, (*diagnostic.Service).AddMeeting, nil),
+			diagRecordCmd("decision", "instance decision --body ID --file FICHIER", "enregistre une décision (porteur, échéance)",
+				"body", "ID de l'instance", func(d *domain.Decision, id int64) { d.BodyID = id }, (*diagnostic.Service).AddDecision, nil),
 			diagCmd("overdue", "instance overdue", "liste les décisions en retard", nil,
 				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error) {
 					return svc.OverdueDecisions(ctx, domain.DecisionFilter{})
@@ -275,42 +201,15 @@ Les fichiers JSON ont la forme des corps de l'API (voir docs/diagnostic.md).`,
   maillage convention show 1
   maillage convention renewals`,
 		Sub: []*Command{
-			diagJSONCmd("create", "convention create --file FICHIER", "crée une convention", nil,
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
-					var c domain.Convention
-					if err := diagDecodeJSON(body, &c); err != nil {
-						return nil, err
-					}
-					return &c, svc.CreateConvention(ctx, &c)
-				}),
+			diagRecordCmd("create", "convention create --file FICHIER", "crée une convention", "", "", nil, (*diagnostic.Service).CreateConvention, nil),
 			diagCmd("list", "convention list", "liste les conventions", nil,
 				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error) {
 					p, err := svc.Conventions(ctx, domain.ConventionFilter{})
 					return p.Items, err
 				}),
-			diagCmd("show", "convention show ID", "affiche une convention, son plan d'action, ses mesures et son avancement", nil,
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error) {
-					id, err := diagArgID(args, "ID de la convention")
-					if err != nil {
-						return nil, err
-					}
-					return svc.Report(ctx, id)
-				}),
-			diagJSONCmd("fiche", "convention fiche [add|update] --convention ID --file FICHIER", "ajoute (ou modifie, avec id et version) une fiche action",
-				func(fs *flag.FlagSet) { fs.Int64("convention", 0, "ID de la convention") },
-				func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
-					var f domain.FicheAction
-					if err := diagDecodeJSON(body, &f); err != nil {
-						return nil, err
-					}
-					if id := diagFlagInt(fs, "convention"); id != 0 {
-						f.ConventionID = id
-					}
-					if len(args) > 0 && args[0] == "update" {
-						return &f, svc.UpdateFiche(ctx, &f)
-					}
-					return &f, svc.AddFiche(ctx, &f)
-				}),
+			diagIDCmd("show", "convention show ID", "affiche une convention, son plan d'action, ses mesures et son avancement", "ID de la convention", (*diagnostic.Service).Report),
+			diagRecordCmd("fiche", "convention fiche [add|update] --convention ID --file FICHIER", "ajoute (ou modifie, avec id et version) une fiche action",
+				"convention", "ID de la convention", func(f *domain.FicheAction, id int64) { f.ConventionID = id }, (*diagnostic.Service).AddFiche, (*diagnostic.Service).UpdateFiche),
 			diagCmd("measure", "convention measure --fiche ID --indicator CLE --date AAAA-MM-JJ --value V", "enregistre une mesure d'indicateur",
 				func(fs *flag.FlagSet) {
 					fs.Int64("fiche", 0, "ID de la fiche action")
@@ -347,66 +246,129 @@ Les fichiers JSON ont la forme des corps de l'API (voir docs/diagnostic.md).`,
 
 type diagRun func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error)
 
-// cmd builds a subcommand that runs over the diagnostic service and prints
-// its answer as JSON.
+// diagCmd builds a subcommand that runs over the diagnostic service and
+// prints its answer as JSON.
 func diagCmd(name, usage, summary string, flags func(fs *flag.FlagSet), run diagRun) *Command {
 	return &Command{Name: name, Usage: usage, Summary: summary, Flags: flags,
 		Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
-			if len(args) > 0 && args[0] == "add" {
-				args = args[1:]
-			}
-			st, err := env.OpenStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			svc, err := diagnostic.NewService(st)
-			if err != nil {
-				return err
-			}
-			v, err := run(ctx, svc, fs, args)
-			if err != nil {
-				return err
-			}
-			enc := json.NewEncoder(env.Stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(v)
+			return diagServe(ctx, env, func(svc *diagnostic.Service) (any, error) { return run(ctx, svc, fs, diagArgs(args)) })
 		}}
 }
 
-// jsonCmd is cmd with a --file flag whose JSON content is passed to run.
-func diagJSONCmd(name, usage, summary string, flags func(fs *flag.FlagSet), run func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error), optional ...string) *Command {
-	var env0 *Env
-	c := diagCmd(name, usage, summary, func(fs *flag.FlagSet) {
-		fs.String("file", "", "fichier JSON (- : entrée standard)")
-		if flags != nil {
-			flags(fs)
-		}
-	}, func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error) {
-		path := diagFlagStr(fs, "file")
-		var body []byte
-		var err error
-		switch path {
-		case "":
-			if len(optional) == 0 {
-				return nil, diagnostic.Errorf("file", "fichier JSON obligatoire (--file FICHIER, ou --file - pour l'entrée standard)")
-			}
-		case "-":
-			body, err = io.ReadAll(env0.Stdin)
-		default:
-			body, err = os.ReadFile(path)
-		}
-		if err != nil {
-			return nil, diagnostic.Errorf("file", "lecture de %s : %v", path, err)
-		}
-		return run(ctx, svc, fs, args, body)
-	})
-	inner := c.Run
-	c.Run = func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
-		env0 = env
-		return inner(ctx, env, fs, args)
+// diagArgs drops a leading "add" (maillage diagnostic finding add ...).
+func diagArgs(args []string) []string {
+	if len(args) > 0 && args[0] == "add" {
+		return args[1:]
 	}
-	return c
+	return args
+}
+
+// diagWithService opens the store and runs run over the diagnostic service.
+func diagWithService(ctx context.Context, env *Env, run func(svc *diagnostic.Service) error) error {
+	st, err := env.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc, err := diagnostic.NewService(st)
+	if err != nil {
+		return err
+	}
+	return run(svc)
+}
+
+// diagServe runs run over the diagnostic service and prints its answer as
+// JSON on the standard output.
+func diagServe(ctx context.Context, env *Env, run func(svc *diagnostic.Service) (any, error)) error {
+	return diagWithService(ctx, env, func(svc *diagnostic.Service) error {
+		v, err := run(svc)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
+
+// diagJSONCmd is diagCmd with a --file flag whose content (JSON) is passed
+// to run; the file is required unless optional is given.
+func diagJSONCmd(name, usage, summary string, flags func(fs *flag.FlagSet), run func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error), optional ...string) *Command {
+	return &Command{Name: name, Usage: usage, Summary: summary,
+		Flags: func(fs *flag.FlagSet) {
+			fs.String("file", "", "fichier JSON (- : entrée standard)")
+			if flags != nil {
+				flags(fs)
+			}
+		},
+		Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
+			return diagServe(ctx, env, func(svc *diagnostic.Service) (any, error) {
+				body, err := diagReadFile(env, diagFlagStr(fs, "file"), len(optional) > 0)
+				if err != nil {
+					return nil, err
+				}
+				return run(ctx, svc, fs, diagArgs(args), body)
+			})
+		}}
+}
+
+// diagReadFile reads the --file flag's file ("-": the standard input).
+func diagReadFile(env *Env, path string, optional bool) ([]byte, error) {
+	var body []byte
+	var err error
+	switch path {
+	case "":
+		if !optional {
+			return nil, diagnostic.Errorf("file", "fichier JSON obligatoire (--file FICHIER, ou --file - pour l'entrée standard)")
+		}
+	case "-":
+		body, err = io.ReadAll(env.Stdin)
+	default:
+		body, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, diagnostic.Errorf("file", "lecture de %s : %v", path, err)
+	}
+	return body, nil
+}
+
+// diagRecordCmd builds a subcommand that reads a record from its JSON file
+// (--file) and saves it with add; parentFlag, when not "", names the flag
+// that gives the parent's id (set on the record by setParent when not 0);
+// when update is not nil, "update" as first argument saves with update
+// instead (the id and version are in the file). It prints the record.
+func diagRecordCmd[T any](name, usage, summary, parentFlag, parentHelp string, setParent func(*T, int64), add, update func(*diagnostic.Service, context.Context, *T) error) *Command {
+	var flags func(fs *flag.FlagSet)
+	if parentFlag != "" {
+		flags = func(fs *flag.FlagSet) { fs.Int64(parentFlag, 0, parentHelp) }
+	}
+	return diagJSONCmd(name, usage, summary, flags, func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string, body []byte) (any, error) {
+		x := new(T)
+		if err := diagDecodeJSON(body, x); err != nil {
+			return nil, err
+		}
+		if parentFlag != "" {
+			if id := diagFlagInt(fs, parentFlag); id != 0 {
+				setParent(x, id)
+			}
+		}
+		if update != nil && len(args) > 0 && args[0] == "update" {
+			return x, update(svc, ctx, x)
+		}
+		return x, add(svc, ctx, x)
+	})
+}
+
+// diagIDCmd builds a subcommand that prints what the service reads for the
+// id given as the only argument (what names it in the error message).
+func diagIDCmd[V any](name, usage, summary, what string, read func(*diagnostic.Service, context.Context, int64) (V, error)) *Command {
+	return diagCmd(name, usage, summary, nil, func(ctx context.Context, svc *diagnostic.Service, fs *flag.FlagSet, args []string) (any, error) {
+		id, err := diagArgID(args, what)
+		if err != nil {
+			return nil, err
+		}
+		return read(svc, ctx, id)
+	})
 }
 
 // decodeJSON reads a JSON object, refusing unknown fields (a typo in a field
@@ -449,27 +411,19 @@ func runDiagnosticExport(ctx context.Context, env *Env, fs *flag.FlagSet, args [
 	if format != "json" && format != "markdown" && format != "md" {
 		return diagnostic.Errorf("format", "format inconnu %q (json ou markdown)", format)
 	}
-	st, err := env.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc, err := diagnostic.NewService(st)
-	if err != nil {
-		return err
-	}
-	syn, err := svc.Synthesis(ctx, id)
-	if err != nil {
-		return err
-	}
 	var b bytes.Buffer
-	if format == "json" {
-		enc := json.NewEncoder(&b)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(syn)
-	} else {
-		err = diagnostic.WriteMarkdown(&b, syn)
-	}
+	err = diagWithService(ctx, env, func(svc *diagnostic.Service) error {
+		syn, err := svc.Synthesis(ctx, id)
+		if err != nil {
+			return err
+		}
+		if format == "json" {
+			enc := json.NewEncoder(&b)
+			enc.SetIndent("", "  ")
+			return enc.Encode(syn)
+		}
+		return diagnostic.WriteMarkdown(&b, syn)
+	})
 	if err != nil {
 		return err
 	}

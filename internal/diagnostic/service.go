@@ -83,6 +83,37 @@ func (s *Service) audit(ctx context.Context, action, kind string, id int64, afte
 	_ = auth.AppendAudit(ctx, s.Accounts, &domain.AuditEntry{Action: action, Kind: kind, RecordID: strconv.FormatInt(id, 10), After: raw})
 }
 
+// save writes x with write (a store method), then records action on it in
+// the audit log.
+func save[P domain.Record](ctx context.Context, s *Service, action, kind string, write func(context.Context, P) error, x P) error {
+	if err := write(ctx, x); err != nil {
+		return err
+	}
+	id, _ := x.RecordRef()
+	s.audit(ctx, action, kind, *id, x)
+	return nil
+}
+
+// notFoundAs turns a not-found error about a record the caller named into
+// a validation error on field (the record is part of the input); any other
+// error is kept.
+func notFoundAs(err error, field, format string, args ...any) error {
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return Errorf(field, format, args...)
+	}
+	return err
+}
+
+// visiblePage keeps the items of all (listed without paging) that the
+// caller may see, then pages them by off and lim.
+func visiblePage[T any](all domain.Page[T], err error, off, lim int, visible func(*T) bool) (domain.Page[T], error) {
+	if err != nil {
+		return all, err
+	}
+	vis := slices.DeleteFunc(all.Items, func(x T) bool { return !visible(&x) })
+	return page(vis, off, lim), nil
+}
+
 // principal returns the request's principal; ok is false for the command
 // line (trusted: no principal recorded in ctx).
 func principal(ctx context.Context) (*domain.Principal, bool) {
@@ -192,10 +223,7 @@ func (s *Service) checkSteeringBody(ctx context.Context, d *domain.Diagnostic) e
 		return nil
 	}
 	if _, err := s.Gov.Body(ctx, d.SteeringBodyID); err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return Errorf("steering_body_id", "instance %d introuvable", d.SteeringBodyID)
-		}
-		return err
+		return notFoundAs(err, "steering_body_id", "instance %d introuvable", d.SteeringBodyID)
 	}
 	return nil
 }
@@ -205,10 +233,7 @@ func (s *Service) checkTerritory(ctx context.Context, field, code string) error 
 		return nil
 	}
 	if _, err := s.Store.Territory(ctx, code); err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return Errorf(field, "territoire inconnu %q", code)
-		}
-		return err
+		return notFoundAs(err, field, "territoire inconnu %q", code)
 	}
 	return nil
 }
@@ -241,11 +266,7 @@ func (s *Service) CreateDiagnostic(ctx context.Context, d *domain.Diagnostic) er
 	if err := canWrite(ctx, auth.Create, d.OwnerOrg, d.Visibility, "créer un diagnostic"); err != nil {
 		return err
 	}
-	if err := s.Diag.CreateDiagnostic(ctx, d); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "diagnostic", d.ID, d)
-	return nil
+	return save(ctx, s, "create", "diagnostic", s.Diag.CreateDiagnostic, d)
 }
 
 // Diagnostic reads a diagnostic the caller may see.
@@ -265,16 +286,7 @@ func (s *Service) Diagnostics(ctx context.Context, f domain.DiagnosticFilter) (d
 	off, lim := f.Offset, f.Limit
 	f.Offset, f.Limit = 0, 0
 	all, err := s.Diag.Diagnostics(ctx, f)
-	if err != nil {
-		return all, err
-	}
-	var vis []domain.Diagnostic
-	for i := range all.Items {
-		if canSee(ctx, all.Items[i].Meta, &all.Items[i]) {
-			vis = append(vis, all.Items[i])
-		}
-	}
-	return page(vis, off, lim), nil
+	return visiblePage(all, err, off, lim, func(d *domain.Diagnostic) bool { return canSee(ctx, d.Meta, d) })
 }
 
 func page[T any](xs []T, off, lim int) domain.Page[T] {
@@ -318,11 +330,7 @@ func (s *Service) UpdateDiagnostic(ctx context.Context, d *domain.Diagnostic) er
 	if err := s.checkSteeringBody(ctx, d); err != nil {
 		return err
 	}
-	if err := s.Diag.UpdateDiagnostic(ctx, d); err != nil {
-		return err
-	}
-	s.audit(ctx, "update", "diagnostic", d.ID, d)
-	return nil
+	return save(ctx, s, "update", "diagnostic", s.Diag.UpdateDiagnostic, d)
 }
 
 // MoveStage moves a diagnostic to another stage, recording who and when.
@@ -427,10 +435,7 @@ func (s *Service) FreezePortrait(ctx context.Context, id int64, params *analysis
 func (s *Service) openDiagnostic(ctx context.Context, id int64, stages ...string) (*domain.Diagnostic, error) {
 	d, err := s.Diagnostic(ctx, id)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return nil, Errorf("diagnostic_id", "diagnostic %d introuvable", id)
-		}
-		return nil, err
+		return nil, notFoundAs(err, "diagnostic_id", "diagnostic %d introuvable", id)
 	}
 	if len(stages) > 0 && !slices.Contains(stages, d.Stage) {
 		names := make([]string, len(stages))
@@ -465,11 +470,7 @@ func (s *Service) AddActivity(ctx context.Context, a *domain.Activity) error {
 		return err
 	}
 	a.ID = 0
-	if err := s.Diag.CreateActivity(ctx, a); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "activity", a.ID, a)
-	return nil
+	return save(ctx, s, "create", "activity", s.Diag.CreateActivity, a)
 }
 
 // UpdateActivity changes an activity (a.Version: the version read).
@@ -485,11 +486,7 @@ func (s *Service) UpdateActivity(ctx context.Context, a *domain.Activity) error 
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if err := s.Diag.UpdateActivity(ctx, a); err != nil {
-		return err
-	}
-	s.audit(ctx, "update", "activity", a.ID, a)
-	return nil
+	return save(ctx, s, "update", "activity", s.Diag.UpdateActivity, a)
 }
 
 // Activities lists a diagnostic's activities the caller may see.
@@ -510,10 +507,7 @@ func (s *Service) Activities(ctx context.Context, diag int64) ([]domain.Activity
 func (s *Service) AddAttachment(ctx context.Context, activity int64, name string, content []byte) (*domain.Attachment, error) {
 	act, err := s.Diag.Activity(ctx, activity)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return nil, Errorf("activity_id", "activité %d introuvable", activity)
-		}
-		return nil, err
+		return nil, notFoundAs(err, "activity_id", "activité %d introuvable", activity)
 	}
 	if _, err := s.openDiagnostic(ctx, act.DiagnosticID); err != nil {
 		return nil, err
@@ -621,11 +615,7 @@ func (s *Service) AddFinding(ctx context.Context, f *domain.Finding) error {
 	if err := canWrite(ctx, auth.Create, f.OwnerOrg, f.Visibility, "écrire un constat"); err != nil {
 		return err
 	}
-	if err := s.Diag.CreateFinding(ctx, f); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "finding", f.ID, f)
-	return nil
+	return save(ctx, s, "create", "finding", s.Diag.CreateFinding, f)
 }
 
 // UpdateFinding changes a finding's wording, theme or evidence while it is
@@ -660,11 +650,7 @@ func (s *Service) UpdateFinding(ctx context.Context, f *domain.Finding) error {
 	if err := s.checkEvidence(ctx, d, f); err != nil {
 		return err
 	}
-	if err := s.Diag.UpdateFinding(ctx, f); err != nil {
-		return err
-	}
-	s.audit(ctx, "update", "finding", f.ID, f)
-	return nil
+	return save(ctx, s, "update", "finding", s.Diag.UpdateFinding, f)
 }
 
 // Findings lists a diagnostic's findings the caller may see.
@@ -685,10 +671,7 @@ func (s *Service) Findings(ctx context.Context, diag int64) ([]domain.Finding, e
 func (s *Service) AddPosition(ctx context.Context, p *domain.Position) error {
 	f, err := s.Diag.Finding(ctx, p.FindingID)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return Errorf("finding_id", "constat %d introuvable", p.FindingID)
-		}
-		return err
+		return notFoundAs(err, "finding_id", "constat %d introuvable", p.FindingID)
 	}
 	d, err := s.openDiagnostic(ctx, f.DiagnosticID)
 	if err != nil {
@@ -711,11 +694,7 @@ func (s *Service) AddPosition(ctx context.Context, p *domain.Position) error {
 	if err := canWrite(ctx, auth.Create, p.OwnerOrg, p.Visibility, "prendre position pour cette organisation"); err != nil {
 		return err
 	}
-	if err := s.Diag.AddPosition(ctx, p); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "position", p.ID, p)
-	return nil
+	return save(ctx, s, "create", "position", s.Diag.AddPosition, p)
 }
 
 // Positions lists positions of a diagnostic (history, or current ones).
@@ -745,11 +724,7 @@ func (s *Service) CreateRestitution(ctx context.Context, r *domain.Restitution) 
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	if err := s.Diag.CreateRestitution(ctx, r); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "restitution", r.ID, r)
-	return nil
+	return save(ctx, s, "create", "restitution", s.Diag.CreateRestitution, r)
 }
 
 // UpdateRestitution changes a restitution's date, attendees, notes,
@@ -779,11 +754,7 @@ func (s *Service) UpdateRestitution(ctx context.Context, r *domain.Restitution) 
 			return Errorf("priorities", "l'organisation %d a déjà voté : ses points ne tiendraient plus (%v)", v.OrgID, err)
 		}
 	}
-	if err := s.Diag.UpdateRestitution(ctx, r); err != nil {
-		return err
-	}
-	s.audit(ctx, "update", "restitution", r.ID, r)
-	return nil
+	return save(ctx, s, "update", "restitution", s.Diag.UpdateRestitution, r)
 }
 
 // Review records the restitution's decision on a finding. findingVersion,
@@ -802,10 +773,7 @@ func (s *Service) Review(ctx context.Context, restitution int64, rv domain.Revie
 	}
 	f, err := s.Diag.Finding(ctx, rv.FindingID)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return nil, nil, Errorf("finding_id", "constat %d introuvable", rv.FindingID)
-		}
-		return nil, nil, err
+		return nil, nil, notFoundAs(err, "finding_id", "constat %d introuvable", rv.FindingID)
 	}
 	if findingVersion != 0 && findingVersion != f.Version {
 		return nil, nil, domain.Conflict("Constat", strconv.FormatInt(f.ID, 10))
@@ -825,10 +793,7 @@ func (s *Service) Review(ctx context.Context, restitution int64, rv domain.Revie
 func (s *Service) Vote(ctx context.Context, v *domain.PriorityVote) error {
 	r, err := s.Diag.Restitution(ctx, v.RestitutionID)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return Errorf("restitution_id", "restitution %d introuvable", v.RestitutionID)
-		}
-		return err
+		return notFoundAs(err, "restitution_id", "restitution %d introuvable", v.RestitutionID)
 	}
 	d, err := s.openDiagnostic(ctx, r.DiagnosticID)
 	if err != nil {
@@ -850,11 +815,7 @@ func (s *Service) Vote(ctx context.Context, v *domain.PriorityVote) error {
 	if err := canWrite(ctx, auth.Create, v.OwnerOrg, v.Visibility, "voter pour cette organisation"); err != nil {
 		return err
 	}
-	if err := s.Diag.PutVote(ctx, v); err != nil {
-		return err
-	}
-	s.audit(ctx, "vote", "priority_vote", v.ID, v)
-	return nil
+	return save(ctx, s, "vote", "priority_vote", s.Diag.PutVote, v)
 }
 
 // ---- Synthesis ----

@@ -37,11 +37,7 @@ func (s *Service) CreateBody(ctx context.Context, b *domain.Body) error {
 	if err := canWrite(ctx, auth.Create, b.OwnerOrg, b.Visibility, "créer une instance"); err != nil {
 		return err
 	}
-	if err := s.Gov.CreateBody(ctx, b); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "body", b.ID, b)
-	return nil
+	return save(ctx, s, "create", "body", s.Gov.CreateBody, b)
 }
 
 func (s *Service) checkBodyLinks(ctx context.Context, b *domain.Body) error {
@@ -94,11 +90,7 @@ func (s *Service) Bodies(ctx context.Context, f domain.BodyFilter) (domain.Page[
 	off, lim := f.Offset, f.Limit
 	f.Offset, f.Limit = 0, 0
 	all, err := s.Gov.Bodies(ctx, f)
-	if err != nil {
-		return all, err
-	}
-	vis := slices.DeleteFunc(all.Items, func(b domain.Body) bool { return !canSeeBody(ctx, &b) })
-	return page(vis, off, lim), nil
+	return visiblePage(all, err, off, lim, func(b *domain.Body) bool { return canSeeBody(ctx, b) })
 }
 
 // UpdateBody changes a body (b.Version: the version read).
@@ -121,11 +113,7 @@ func (s *Service) UpdateBody(ctx context.Context, b *domain.Body) error {
 	if err := s.checkBodyLinks(ctx, b); err != nil {
 		return err
 	}
-	if err := s.Gov.UpdateBody(ctx, b); err != nil {
-		return err
-	}
-	s.audit(ctx, "update", "body", b.ID, b)
-	return nil
+	return save(ctx, s, "update", "body", s.Gov.UpdateBody, b)
 }
 
 // AddMeeting records a meeting of a body.
@@ -145,11 +133,7 @@ func (s *Service) AddMeeting(ctx context.Context, m *domain.Meeting) error {
 	if inherit {
 		m.Visibility = b.Visibility
 	}
-	if err := s.Gov.CreateMeeting(ctx, m); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "meeting", m.ID, m)
-	return nil
+	return save(ctx, s, "create", "meeting", s.Gov.CreateMeeting, m)
 }
 
 // UpdateMeeting changes a meeting (minutes, attendance...).
@@ -169,11 +153,7 @@ func (s *Service) UpdateMeeting(ctx context.Context, m *domain.Meeting) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	if err := s.Gov.UpdateMeeting(ctx, m); err != nil {
-		return err
-	}
-	s.audit(ctx, "update", "meeting", m.ID, m)
-	return nil
+	return save(ctx, s, "update", "meeting", s.Gov.UpdateMeeting, m)
 }
 
 // Meetings lists a body's meetings.
@@ -201,11 +181,7 @@ func (s *Service) AddDecision(ctx context.Context, d *domain.Decision) error {
 	if inherit {
 		d.Visibility = b.Visibility
 	}
-	if err := s.Gov.CreateDecision(ctx, d); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "decision", d.ID, d)
-	return nil
+	return save(ctx, s, "create", "decision", s.Gov.CreateDecision, d)
 }
 
 // UpdateDecision changes a decision (status, follow-up); d.Version: the
@@ -229,11 +205,7 @@ func (s *Service) UpdateDecision(ctx context.Context, d *domain.Decision) error 
 	if err := d.Validate(); err != nil {
 		return err
 	}
-	if err := s.Gov.UpdateDecision(ctx, d); err != nil {
-		return err
-	}
-	s.audit(ctx, "update", "decision", d.ID, d)
-	return nil
+	return save(ctx, s, "update", "decision", s.Gov.UpdateDecision, d)
 }
 
 // Decisions lists decisions the caller may see.
@@ -288,11 +260,7 @@ func (s *Service) CreateConvention(ctx context.Context, c *domain.Convention) er
 	if err := canWrite(ctx, auth.Create, c.OwnerOrg, c.Visibility, "créer une convention"); err != nil {
 		return err
 	}
-	if err := s.Gov.CreateConvention(ctx, c); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "convention", c.ID, c)
-	return nil
+	return save(ctx, s, "create", "convention", s.Gov.CreateConvention, c)
 }
 
 func (s *Service) checkConventionLinks(ctx context.Context, c *domain.Convention) error {
@@ -356,11 +324,7 @@ func (s *Service) Conventions(ctx context.Context, f domain.ConventionFilter) (d
 	off, lim := f.Offset, f.Limit
 	f.Offset, f.Limit = 0, 0
 	all, err := s.Gov.Conventions(ctx, f)
-	if err != nil {
-		return all, err
-	}
-	vis := slices.DeleteFunc(all.Items, func(c domain.Convention) bool { return !canSeeConvention(ctx, &c) })
-	return page(vis, off, lim), nil
+	return visiblePage(all, err, off, lim, func(c *domain.Convention) bool { return canSeeConvention(ctx, c) })
 }
 
 // UpdateConvention changes a convention (c.Version: the version read); its
@@ -393,11 +357,7 @@ func (s *Service) UpdateConvention(ctx context.Context, c *domain.Convention) er
 			return Errorf("end", "la mesure du %s (fiche %d) sortirait de la période %s – %s", m.Date, m.FicheID, c.Start, c.End)
 		}
 	}
-	if err := s.Gov.UpdateConvention(ctx, c); err != nil {
-		return err
-	}
-	s.audit(ctx, "update", "convention", c.ID, c)
-	return nil
+	return save(ctx, s, "update", "convention", s.Gov.UpdateConvention, c)
 }
 
 func (s *Service) checkFicheLinks(ctx context.Context, f *domain.FicheAction) error {
@@ -457,11 +417,7 @@ func (s *Service) AddFiche(ctx context.Context, f *domain.FicheAction) error {
 	if err := s.checkFicheLinks(ctx, f); err != nil {
 		return err
 	}
-	if err := s.Gov.CreateFiche(ctx, f); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "fiche_action", f.ID, f)
-	return nil
+	return save(ctx, s, "create", "fiche_action", s.Gov.CreateFiche, f)
 }
 
 // UpdateFiche changes a fiche (f.Version: the version read; a stale one is
@@ -498,11 +454,7 @@ func (s *Service) UpdateFiche(ctx context.Context, f *domain.FicheAction) error 
 			return Errorf("indicators", "l'indicateur %q a des mesures : il ne peut pas être retiré", m.Indicator)
 		}
 	}
-	if err := s.Gov.UpdateFiche(ctx, f); err != nil {
-		return err
-	}
-	s.audit(ctx, "update", "fiche_action", f.ID, f)
-	return nil
+	return save(ctx, s, "update", "fiche_action", s.Gov.UpdateFiche, f)
 }
 
 // Fiche reads a fiche action when the caller may see its convention.
@@ -530,10 +482,7 @@ func (s *Service) Fiches(ctx context.Context, convention int64) ([]domain.FicheA
 func (s *Service) AddMeasurement(ctx context.Context, m *domain.Measurement) error {
 	f, err := s.Gov.Fiche(ctx, m.FicheID)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return Errorf("fiche_id", "fiche action %d introuvable", m.FicheID)
-		}
-		return err
+		return notFoundAs(err, "fiche_id", "fiche action %d introuvable", m.FicheID)
 	}
 	c, err := s.Convention(ctx, f.ConventionID)
 	if err != nil {
@@ -556,11 +505,7 @@ func (s *Service) AddMeasurement(ctx context.Context, m *domain.Measurement) err
 	if err := m.Validate(f, c); err != nil {
 		return err
 	}
-	if err := s.Gov.AddMeasurement(ctx, m); err != nil {
-		return err
-	}
-	s.audit(ctx, "create", "measurement", m.ID, m)
-	return nil
+	return save(ctx, s, "create", "measurement", s.Gov.AddMeasurement, m)
 }
 
 func (s *Service) orgIsActor(ctx context.Context, org, actor int64) bool {

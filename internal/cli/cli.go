@@ -100,7 +100,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "maillage %s : %v\n\n", c.Name, err)
+		fmt.Fprintf(stderr, "maillage %s : %v\n\n", commandPath(c), err)
 		printCommandHelp(stderr, c)
 		return 2
 	}
@@ -112,10 +112,28 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			printCommandHelp(stderr, c)
 			return 2
 		}
-		fmt.Fprintf(stderr, "maillage %s : %s\n", c.Usage, describe(err))
+		fmt.Fprintf(stderr, "maillage %s : %s\n", commandPath(c), describe(err))
 		return 1
 	}
 	return 0
+}
+
+// commandPath is the command as typed ("import cog", "export"): the words
+// of its usage line before the first placeholder (DIR, KIND), option or
+// alternative, so that an error reads "maillage export : ...", not
+// "maillage export KIND [--format F] [--out FILE] : ...".
+func commandPath(c *Command) string {
+	var words []string
+	for _, w := range strings.Fields(c.Usage) {
+		if strings.HasPrefix(w, "-") || strings.ContainsAny(w, "[]|=") || w != strings.ToLower(w) {
+			break
+		}
+		words = append(words, w)
+	}
+	if len(words) == 0 {
+		return c.Name
+	}
+	return strings.Join(words, " ")
 }
 
 // describe renders an error for people: domain errors with their fields.

@@ -1,0 +1,32 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestErrorPrefix: an error starts with the command as the user typed it,
+// not with its usage line and placeholders.
+func TestErrorPrefix(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "fundings", "--format", "geojson"}, "maillage export : "},
+		{[]string{"import", "data-inclusion", filepath.Join(t.TempDir(), "absent.json")}, "maillage import data-inclusion : "},
+		{[]string{"template", "actions", "--format", "pdf"}, "maillage template actions : "},
+	} {
+		code, _, stderr := runMain(append([]string{"--db", db}, tc.args...)...)
+		if code == 0 {
+			t.Errorf("%v: exit 0", tc.args)
+		}
+		if !strings.HasPrefix(stderr, tc.want) {
+			t.Errorf("%v: stderr %q, want prefix %q", tc.args, stderr, tc.want)
+		}
+		if first, _, _ := strings.Cut(stderr, "\n"); strings.Contains(first, "KIND") || strings.Contains(first, "FICHIER :") || strings.Contains(first, "[--") {
+			t.Errorf("%v: error line shows the usage placeholders: %q", tc.args, first)
+		}
+	}
+}

@@ -94,6 +94,26 @@ func save[P domain.Record](ctx context.Context, s *Service, action, kind string,
 	return nil
 }
 
+// update is the versioned update of a stored record x: x.Version is the
+// version the caller read, and write refuses a stale one (ECONFLICT). The
+// current record, read with read, keeps its owner and creation date (an
+// update never changes them); check then applies the rules of the kind
+// (permission, fields kept from cur, validation, links) before x is
+// written and audited.
+func update[P domain.Record](ctx context.Context, s *Service, kind string, x P, read func(context.Context, int64) (P, error), check func(cur P) error, write func(context.Context, P) error) error {
+	id, m := x.RecordRef()
+	cur, err := read(ctx, *id)
+	if err != nil {
+		return err
+	}
+	_, cm := cur.RecordRef()
+	m.OwnerOrg, m.CreatedAt = cm.OwnerOrg, cm.CreatedAt
+	if err := check(cur); err != nil {
+		return err
+	}
+	return save(ctx, s, "update", kind, write, x)
+}
+
 // notFoundAs turns a not-found error about a record the caller named into
 // a validation error on field (the record is part of the input); any other
 // error is kept.
@@ -303,34 +323,29 @@ func page[T any](xs []T, off, lim int) domain.Page[T] {
 // UpdateDiagnostic changes a diagnostic's scope and participants (not its
 // stage: see MoveStage). d.Version must be the version read.
 func (s *Service) UpdateDiagnostic(ctx context.Context, d *domain.Diagnostic) error {
-	cur, err := s.Diagnostic(ctx, d.ID)
-	if err != nil {
-		return err
-	}
-	if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier ce diagnostic"); err != nil {
-		return err
-	}
-	ref, err := s.Store.Referentials(ctx)
-	if err != nil {
-		return err
-	}
-	if d.Stage != "" && d.Stage != cur.Stage {
-		return Errorf("stage", "l'étape change par un passage d'étape (POST .../stage), pas par une modification")
-	}
-	d.Stage, d.StageMoves, d.OwnerOrg, d.CreatedAt = cur.Stage, cur.StageMoves, cur.OwnerOrg, cur.CreatedAt
-	if err := d.Validate(ref); err != nil {
-		return err
-	}
-	if err := s.checkTerritory(ctx, "perimeter", d.Perimeter); err != nil {
-		return err
-	}
-	if err := s.fillParticipants(ctx, d); err != nil {
-		return err
-	}
-	if err := s.checkSteeringBody(ctx, d); err != nil {
-		return err
-	}
-	return save(ctx, s, "update", "diagnostic", s.Diag.UpdateDiagnostic, d)
+	return update(ctx, s, "diagnostic", d, s.Diagnostic, func(cur *domain.Diagnostic) error {
+		if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier ce diagnostic"); err != nil {
+			return err
+		}
+		ref, err := s.Store.Referentials(ctx)
+		if err != nil {
+			return err
+		}
+		if d.Stage != "" && d.Stage != cur.Stage {
+			return Errorf("stage", "l'étape change par un passage d'étape (POST .../stage), pas par une modification")
+		}
+		d.Stage, d.StageMoves = cur.Stage, cur.StageMoves
+		if err := d.Validate(ref); err != nil {
+			return err
+		}
+		if err := s.checkTerritory(ctx, "perimeter", d.Perimeter); err != nil {
+			return err
+		}
+		if err := s.fillParticipants(ctx, d); err != nil {
+			return err
+		}
+		return s.checkSteeringBody(ctx, d)
+	}, s.Diag.UpdateDiagnostic)
 }
 
 // MoveStage moves a diagnostic to another stage, recording who and when.
@@ -475,18 +490,13 @@ func (s *Service) AddActivity(ctx context.Context, a *domain.Activity) error {
 
 // UpdateActivity changes an activity (a.Version: the version read).
 func (s *Service) UpdateActivity(ctx context.Context, a *domain.Activity) error {
-	cur, err := s.Diag.Activity(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier cette activité"); err != nil {
-		return err
-	}
-	a.DiagnosticID, a.OwnerOrg, a.CreatedAt = cur.DiagnosticID, cur.OwnerOrg, cur.CreatedAt
-	if err := a.Validate(); err != nil {
-		return err
-	}
-	return save(ctx, s, "update", "activity", s.Diag.UpdateActivity, a)
+	return update(ctx, s, "activity", a, s.Diag.Activity, func(cur *domain.Activity) error {
+		if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier cette activité"); err != nil {
+			return err
+		}
+		a.DiagnosticID = cur.DiagnosticID
+		return a.Validate()
+	}, s.Diag.UpdateActivity)
 }
 
 // Activities lists a diagnostic's activities the caller may see.
@@ -622,35 +632,30 @@ func (s *Service) AddFinding(ctx context.Context, f *domain.Finding) error {
 // proposed or debated; f.Version must be the version read (a stale one is a
 // conflict: two people editing the same finding).
 func (s *Service) UpdateFinding(ctx context.Context, f *domain.Finding) error {
-	cur, err := s.Diag.Finding(ctx, f.ID)
-	if err != nil {
-		return err
-	}
-	d, err := s.openDiagnostic(ctx, cur.DiagnosticID, domain.StagePreparation, domain.StageFieldwork, domain.StageRestitution)
-	if err != nil {
-		return err
-	}
-	if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier ce constat"); err != nil {
-		return err
-	}
-	if cur.Status != domain.FindingProposed && cur.Status != domain.FindingDebated {
-		return Errorf("status", "le constat %d a été examiné en restitution (%s) : il ne se modifie plus", cur.ID, cur.Status)
-	}
-	if f.Status != "" && f.Status != cur.Status {
-		return Errorf("status", "le statut d'un constat change en restitution, pas par une modification")
-	}
-	ref, err := s.Store.Referentials(ctx)
-	if err != nil {
-		return err
-	}
-	f.DiagnosticID, f.AuthorOrg, f.Status, f.Previous, f.OwnerOrg, f.CreatedAt = cur.DiagnosticID, cur.AuthorOrg, cur.Status, cur.Previous, cur.OwnerOrg, cur.CreatedAt
-	if err := f.Validate(ref); err != nil {
-		return err
-	}
-	if err := s.checkEvidence(ctx, d, f); err != nil {
-		return err
-	}
-	return save(ctx, s, "update", "finding", s.Diag.UpdateFinding, f)
+	return update(ctx, s, "finding", f, s.Diag.Finding, func(cur *domain.Finding) error {
+		d, err := s.openDiagnostic(ctx, cur.DiagnosticID, domain.StagePreparation, domain.StageFieldwork, domain.StageRestitution)
+		if err != nil {
+			return err
+		}
+		if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier ce constat"); err != nil {
+			return err
+		}
+		if cur.Status != domain.FindingProposed && cur.Status != domain.FindingDebated {
+			return Errorf("status", "le constat %d a été examiné en restitution (%s) : il ne se modifie plus", cur.ID, cur.Status)
+		}
+		if f.Status != "" && f.Status != cur.Status {
+			return Errorf("status", "le statut d'un constat change en restitution, pas par une modification")
+		}
+		ref, err := s.Store.Referentials(ctx)
+		if err != nil {
+			return err
+		}
+		f.DiagnosticID, f.AuthorOrg, f.Status, f.Previous = cur.DiagnosticID, cur.AuthorOrg, cur.Status, cur.Previous
+		if err := f.Validate(ref); err != nil {
+			return err
+		}
+		return s.checkEvidence(ctx, d, f)
+	}, s.Diag.UpdateFinding)
 }
 
 // Findings lists a diagnostic's findings the caller may see.
@@ -730,31 +735,29 @@ func (s *Service) CreateRestitution(ctx context.Context, r *domain.Restitution) 
 // UpdateRestitution changes a restitution's date, attendees, notes,
 // priorities and allowance (not its reviews); r.Version: the version read.
 func (s *Service) UpdateRestitution(ctx context.Context, r *domain.Restitution) error {
-	cur, err := s.Diag.Restitution(ctx, r.ID)
-	if err != nil {
-		return err
-	}
-	d, err := s.openDiagnostic(ctx, cur.DiagnosticID, domain.StageFieldwork, domain.StageRestitution)
-	if err != nil {
-		return err
-	}
-	if err := canWrite(ctx, auth.Update, d.OwnerOrg, d.Visibility, "modifier cette restitution"); err != nil {
-		return err
-	}
-	r.DiagnosticID, r.Reviews, r.OwnerOrg, r.CreatedAt = cur.DiagnosticID, cur.Reviews, cur.OwnerOrg, cur.CreatedAt
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	votes, err := s.Diag.Votes(ctx, r.ID)
-	if err != nil {
-		return err
-	}
-	for _, v := range votes {
-		if err := v.Validate(r); err != nil {
-			return Errorf("priorities", "l'organisation %d a déjà voté : ses points ne tiendraient plus (%v)", v.OrgID, err)
+	return update(ctx, s, "restitution", r, s.Diag.Restitution, func(cur *domain.Restitution) error {
+		d, err := s.openDiagnostic(ctx, cur.DiagnosticID, domain.StageFieldwork, domain.StageRestitution)
+		if err != nil {
+			return err
 		}
-	}
-	return save(ctx, s, "update", "restitution", s.Diag.UpdateRestitution, r)
+		if err := canWrite(ctx, auth.Update, d.OwnerOrg, d.Visibility, "modifier cette restitution"); err != nil {
+			return err
+		}
+		r.DiagnosticID, r.Reviews = cur.DiagnosticID, cur.Reviews
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		votes, err := s.Diag.Votes(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		for _, v := range votes {
+			if err := v.Validate(r); err != nil {
+				return Errorf("priorities", "l'organisation %d a déjà voté : ses points ne tiendraient plus (%v)", v.OrgID, err)
+			}
+		}
+		return nil
+	}, s.Diag.UpdateRestitution)
 }
 
 // Review records the restitution's decision on a finding. findingVersion,

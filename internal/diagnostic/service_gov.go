@@ -95,25 +95,19 @@ func (s *Service) Bodies(ctx context.Context, f domain.BodyFilter) (domain.Page[
 
 // UpdateBody changes a body (b.Version: the version read).
 func (s *Service) UpdateBody(ctx context.Context, b *domain.Body) error {
-	cur, err := s.Body(ctx, b.ID)
-	if err != nil {
-		return err
-	}
-	if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier cette instance"); err != nil {
-		return err
-	}
-	ref, err := s.Store.Referentials(ctx)
-	if err != nil {
-		return err
-	}
-	b.OwnerOrg, b.CreatedAt = cur.OwnerOrg, cur.CreatedAt
-	if err := b.Validate(ref); err != nil {
-		return err
-	}
-	if err := s.checkBodyLinks(ctx, b); err != nil {
-		return err
-	}
-	return save(ctx, s, "update", "body", s.Gov.UpdateBody, b)
+	return update(ctx, s, "body", b, s.Body, func(cur *domain.Body) error {
+		if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier cette instance"); err != nil {
+			return err
+		}
+		ref, err := s.Store.Referentials(ctx)
+		if err != nil {
+			return err
+		}
+		if err := b.Validate(ref); err != nil {
+			return err
+		}
+		return s.checkBodyLinks(ctx, b)
+	}, s.Gov.UpdateBody)
 }
 
 // AddMeeting records a meeting of a body.
@@ -138,22 +132,17 @@ func (s *Service) AddMeeting(ctx context.Context, m *domain.Meeting) error {
 
 // UpdateMeeting changes a meeting (minutes, attendance...).
 func (s *Service) UpdateMeeting(ctx context.Context, m *domain.Meeting) error {
-	cur, err := s.Gov.Meeting(ctx, m.ID)
-	if err != nil {
-		return err
-	}
-	b, err := s.Body(ctx, cur.BodyID)
-	if err != nil {
-		return err
-	}
-	if err := canWrite(ctx, auth.Update, b.OwnerOrg, b.Visibility, "modifier cette réunion"); err != nil {
-		return err
-	}
-	m.BodyID, m.OwnerOrg, m.CreatedAt = cur.BodyID, cur.OwnerOrg, cur.CreatedAt
-	if err := m.Validate(); err != nil {
-		return err
-	}
-	return save(ctx, s, "update", "meeting", s.Gov.UpdateMeeting, m)
+	return update(ctx, s, "meeting", m, s.Gov.Meeting, func(cur *domain.Meeting) error {
+		b, err := s.Body(ctx, cur.BodyID)
+		if err != nil {
+			return err
+		}
+		if err := canWrite(ctx, auth.Update, b.OwnerOrg, b.Visibility, "modifier cette réunion"); err != nil {
+			return err
+		}
+		m.BodyID = cur.BodyID
+		return m.Validate()
+	}, s.Gov.UpdateMeeting)
 }
 
 // Meetings lists a body's meetings.
@@ -188,24 +177,19 @@ func (s *Service) AddDecision(ctx context.Context, d *domain.Decision) error {
 // version read. The body's owner or the organisation carrying the decision
 // may update it.
 func (s *Service) UpdateDecision(ctx context.Context, d *domain.Decision) error {
-	cur, err := s.Gov.Decision(ctx, d.ID)
-	if err != nil {
-		return err
-	}
-	b, err := s.Body(ctx, cur.BodyID)
-	if err != nil {
-		return err
-	}
-	if err := canWrite(ctx, auth.Update, b.OwnerOrg, b.Visibility, "modifier cette décision"); err != nil {
-		if p := domain.PrincipalFrom(ctx); p == nil || p.OrgID != cur.OwnerOrgID || !auth.Allowed(p, auth.Update, auth.Data) {
+	return update(ctx, s, "decision", d, s.Gov.Decision, func(cur *domain.Decision) error {
+		b, err := s.Body(ctx, cur.BodyID)
+		if err != nil {
 			return err
 		}
-	}
-	d.BodyID, d.Meta.OwnerOrg, d.CreatedAt = cur.BodyID, cur.Meta.OwnerOrg, cur.CreatedAt
-	if err := d.Validate(); err != nil {
-		return err
-	}
-	return save(ctx, s, "update", "decision", s.Gov.UpdateDecision, d)
+		if err := canWrite(ctx, auth.Update, b.OwnerOrg, b.Visibility, "modifier cette décision"); err != nil {
+			if p := domain.PrincipalFrom(ctx); p == nil || p.OrgID != cur.OwnerOrgID || !auth.Allowed(p, auth.Update, auth.Data) {
+				return err
+			}
+		}
+		d.BodyID = cur.BodyID
+		return d.Validate()
+	}, s.Gov.UpdateDecision)
 }
 
 // Decisions lists decisions the caller may see.
@@ -330,34 +314,31 @@ func (s *Service) Conventions(ctx context.Context, f domain.ConventionFilter) (d
 // UpdateConvention changes a convention (c.Version: the version read); its
 // period may not leave measurements outside.
 func (s *Service) UpdateConvention(ctx context.Context, c *domain.Convention) error {
-	cur, err := s.Convention(ctx, c.ID)
-	if err != nil {
-		return err
-	}
-	if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier cette convention"); err != nil {
-		return err
-	}
-	ref, err := s.Store.Referentials(ctx)
-	if err != nil {
-		return err
-	}
-	c.OwnerOrg, c.CreatedAt = cur.OwnerOrg, cur.CreatedAt
-	if err := c.Validate(ref); err != nil {
-		return err
-	}
-	if err := s.checkConventionLinks(ctx, c); err != nil {
-		return err
-	}
-	ms, err := s.Gov.Measurements(ctx, domain.MeasurementFilter{Convention: c.ID})
-	if err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if !c.Covers(m.Date) {
-			return Errorf("end", "la mesure du %s (fiche %d) sortirait de la période %s – %s", m.Date, m.FicheID, c.Start, c.End)
+	return update(ctx, s, "convention", c, s.Convention, func(cur *domain.Convention) error {
+		if err := canWrite(ctx, auth.Update, cur.OwnerOrg, cur.Visibility, "modifier cette convention"); err != nil {
+			return err
 		}
-	}
-	return save(ctx, s, "update", "convention", s.Gov.UpdateConvention, c)
+		ref, err := s.Store.Referentials(ctx)
+		if err != nil {
+			return err
+		}
+		if err := c.Validate(ref); err != nil {
+			return err
+		}
+		if err := s.checkConventionLinks(ctx, c); err != nil {
+			return err
+		}
+		ms, err := s.Gov.Measurements(ctx, domain.MeasurementFilter{Convention: c.ID})
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if !c.Covers(m.Date) {
+				return Errorf("end", "la mesure du %s (fiche %d) sortirait de la période %s – %s", m.Date, m.FicheID, c.Start, c.End)
+			}
+		}
+		return nil
+	}, s.Gov.UpdateConvention)
 }
 
 func (s *Service) checkFicheLinks(ctx context.Context, f *domain.FicheAction) error {
@@ -423,38 +404,36 @@ func (s *Service) AddFiche(ctx context.Context, f *domain.FicheAction) error {
 // UpdateFiche changes a fiche (f.Version: the version read; a stale one is
 // a conflict: two people editing the same fiche).
 func (s *Service) UpdateFiche(ctx context.Context, f *domain.FicheAction) error {
-	cur, err := s.Gov.Fiche(ctx, f.ID)
-	if err != nil {
-		return err
-	}
-	c, err := s.Convention(ctx, cur.ConventionID)
-	if err != nil {
-		return err
-	}
-	if err := canWrite(ctx, auth.Update, c.OwnerOrg, c.Visibility, "modifier cette fiche action"); err != nil {
-		return err
-	}
-	ref, err := s.Store.Referentials(ctx)
-	if err != nil {
-		return err
-	}
-	f.ConventionID, f.OwnerOrg, f.CreatedAt = cur.ConventionID, cur.OwnerOrg, cur.CreatedAt
-	if err := f.Validate(c, ref); err != nil {
-		return err
-	}
-	if err := s.checkFicheLinks(ctx, f); err != nil {
-		return err
-	}
-	ms, err := s.Gov.Measurements(ctx, domain.MeasurementFilter{Fiche: f.ID})
-	if err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if _, ok := f.Indicator(m.Indicator); !ok {
-			return Errorf("indicators", "l'indicateur %q a des mesures : il ne peut pas être retiré", m.Indicator)
+	return update(ctx, s, "fiche_action", f, s.Gov.Fiche, func(cur *domain.FicheAction) error {
+		c, err := s.Convention(ctx, cur.ConventionID)
+		if err != nil {
+			return err
 		}
-	}
-	return save(ctx, s, "update", "fiche_action", s.Gov.UpdateFiche, f)
+		if err := canWrite(ctx, auth.Update, c.OwnerOrg, c.Visibility, "modifier cette fiche action"); err != nil {
+			return err
+		}
+		ref, err := s.Store.Referentials(ctx)
+		if err != nil {
+			return err
+		}
+		f.ConventionID = cur.ConventionID
+		if err := f.Validate(c, ref); err != nil {
+			return err
+		}
+		if err := s.checkFicheLinks(ctx, f); err != nil {
+			return err
+		}
+		ms, err := s.Gov.Measurements(ctx, domain.MeasurementFilter{Fiche: f.ID})
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if _, ok := f.Indicator(m.Indicator); !ok {
+				return Errorf("indicators", "l'indicateur %q a des mesures : il ne peut pas être retiré", m.Indicator)
+			}
+		}
+		return nil
+	}, s.Gov.UpdateFiche)
 }
 
 // Fiche reads a fiche action when the caller may see its convention.

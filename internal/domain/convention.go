@@ -102,9 +102,7 @@ func (c *Convention) Validate(ref *Referentials) error {
 	default:
 		v.Add("renewal", "état de renouvellement inconnu %q (attendu : in_progress, renewed, not_renewed)", c.Renewal)
 	}
-	c.Meta.Defaults(VisibilityPartners)
-	c.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&c.Meta, &v)
 }
 
 // Covers reports whether day d lies within the convention's period.
@@ -228,9 +226,7 @@ func (f *FicheAction) Validate(c *Convention, ref *Referentials) error {
 	default:
 		v.Add("status", "statut inconnu %q (attendu : planned, in_progress, done, abandoned)", f.Status)
 	}
-	f.Meta.Defaults(VisibilityPartners)
-	f.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&f.Meta, &v)
 }
 
 // Indicator returns the fiche's indicator with key k.
@@ -279,9 +275,7 @@ func (m *Measurement) Validate(f *FicheAction, c *Convention) error {
 	if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
 		v.Add("value", "valeur non numérique")
 	}
-	m.Meta.Defaults(VisibilityPartners)
-	m.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&m.Meta, &v)
 }
 
 // ConventionFilter selects conventions.

@@ -136,9 +136,7 @@ func (d *Diagnostic) Validate(ref *Referentials) error {
 	if StageIndex(d.Stage) < 0 {
 		v.Add("stage", "étape inconnue %q (attendu : %s)", d.Stage, strings.Join(Stages, ", "))
 	}
-	d.Meta.Defaults(VisibilityPartners)
-	d.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&d.Meta, &v)
 }
 
 // DiagnosticFilter selects diagnostics.
@@ -348,9 +346,7 @@ func (f *Finding) Validate(ref *Referentials) error {
 			v.Add("evidence", "preuve n°%d : type inconnu %q (attendu : activity, indicator, analysis, action)", i+1, e.Kind)
 		}
 	}
-	f.Meta.Defaults(VisibilityPartners)
-	f.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&f.Meta, &v)
 }
 
 // Stances of a position on a finding.
@@ -391,9 +387,7 @@ func (p *Position) Validate() error {
 	if p.Stance != StanceAgree && strings.TrimSpace(p.Comment) == "" {
 		v.Add("comment", "obligatoire pour une position nuancée ou en désaccord")
 	}
-	p.Meta.Defaults(VisibilityPartners)
-	p.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&p.Meta, &v)
 }
 
 // PositionFilter selects positions.
@@ -496,9 +490,7 @@ func (r *Restitution) Validate() error {
 			v.Add("priorities", "priorité n°%d : intitulé obligatoire", i+1)
 		}
 	}
-	r.Meta.Defaults(VisibilityPartners)
-	r.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&r.Meta, &v)
 }
 
 // Priority returns the candidate priority with key k.
@@ -547,9 +539,7 @@ func (pv *PriorityVote) Validate(r *Restitution) error {
 	if r != nil && total > r.Allowance {
 		v.Add("points", "%d points attribués pour %d disponibles par organisation", total, r.Allowance)
 	}
-	pv.Meta.Defaults(VisibilityPartners)
-	pv.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&pv.Meta, &v)
 }
 
 // DiagnosticStore stores diagnostics and everything in them. Updates check
@@ -606,6 +596,15 @@ func oneOf(s string, list []string) bool {
 		}
 	}
 	return false
+}
+
+// partnersMeta ends the Validate of a diagnostic, governance or convention
+// record: its visibility defaults to partners and must be known; it returns
+// the field errors gathered in v.
+func partnersMeta(m *Meta, v *Validation) error {
+	m.Defaults(VisibilityPartners)
+	m.validate(v)
+	return v.Err()
 }
 
 // Record is what every diagnostic, governance and convention record shares:

@@ -63,9 +63,7 @@ func (b *Body) Validate(ref *Referentials) error {
 			v.Add("members", "membre n°%d : organisation, acteur ou nom obligatoire", i+1)
 		}
 	}
-	b.Meta.Defaults(VisibilityPartners)
-	b.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&b.Meta, &v)
 }
 
 // HasMember reports whether the organisation sits in the body.
@@ -122,9 +120,7 @@ func (m *Meeting) Validate() error {
 			v.Add("agenda", "point n°%d : durée négative", i+1)
 		}
 	}
-	m.Meta.Defaults(VisibilityPartners)
-	m.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&m.Meta, &v)
 }
 
 // Decision statuses.
@@ -189,9 +185,7 @@ func (d *Decision) Validate() error {
 			v.Add("follow_ups", "suivi n°%d : statut inconnu %q", i+1, f.Status)
 		}
 	}
-	d.Meta.Defaults(VisibilityPartners)
-	d.Meta.validate(&v)
-	return v.Err()
+	return partnersMeta(&d.Meta, &v)
 }
 
 // Overdue reports whether the decision is past its due date and not closed.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"maillage/internal/domain"
 )
 
 // actSet is a set of action indexes: a map for small sets, dense for large ones.
@@ -78,13 +80,14 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 		stamp := a + 1
 		// scan checks the actions of one list (a commune's or a group's)
 		// against a; c is the core commune the list comes from.
-		scan := func(c int32, bs []int32, themes []uint64) {
+		scan := func(c int32, bs []int32, themes []uint64, hots []actHot) {
 			for k, b := range bs {
-				// Cheap sequential tests first, set lookups last.
+				// Cheap sequential tests first (the hot fields are inline),
+				// set lookups last.
 				if themes[k]&tm == 0 || b == a {
 					continue
 				}
-				hb := &s.hot[b]
+				hb := &hots[k]
 				zb := hb.zonePop
 				// a must be the smaller zone of the pair (ties: lower index).
 				if zb < za || (zb == za && b < a) {
@@ -131,13 +134,15 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 			}
 		}
 		for _, c := range s.coreOfAction(a) {
-			scan(c, s.cZoneAct[s.cZoneOff[c]:s.cZoneOff[c+1]], s.cZoneThemes[s.cZoneOff[c]:s.cZoneOff[c+1]])
-			for _, g := range s.groupsOf(c) {
-				for t := range nt {
-					if tm&(1<<uint(t)) != 0 {
-						k := int(g)*nt + t
-						scan(c, s.gtAct[s.gtOff[k]:s.gtOff[k+1]], s.gtThemes[s.gtOff[k]:s.gtOff[k+1]])
-					}
+			for t := range nt {
+				if tm&(1<<uint(t)) == 0 {
+					continue
+				}
+				k := int(c)*nt + t
+				scan(c, s.ctAct[s.ctOff[k]:s.ctOff[k+1]], s.ctThemes[s.ctOff[k]:s.ctOff[k+1]], s.ctHot[s.ctOff[k]:s.ctOff[k+1]])
+				for _, g := range s.groupsOf(c) {
+					k := int(g)*nt + t
+					scan(c, s.gtAct[s.gtOff[k]:s.gtOff[k+1]], s.gtThemes[s.gtOff[k]:s.gtOff[k+1]], s.gtHot[s.gtOff[k]:s.gtOff[k+1]])
 				}
 			}
 		}
@@ -236,7 +241,35 @@ func (q *scopeReq) overlaps(year int, limit int) ([]Overlap, int) {
 // zoneIntersection returns the population and number of communes shared by
 // two actions' zones (sorted lists).
 func (s *Snapshot) zoneIntersection(a, b int32) (float64, int) {
+	ga, gb := s.actZoneGroup[a], s.actZoneGroup[b]
+	if ga >= 0 && ga == gb {
+		return s.groupPop[ga], len(s.Groups[ga].Members)
+	}
 	x, y := s.zoneOf(a), s.zoneOf(b)
+	// A zone inside a département or an EPCI: membership from the dense arrays.
+	if len(x) > len(y) {
+		x, y = y, x
+		ga, gb = gb, ga
+	}
+	if gb >= 0 {
+		var of []int32
+		switch s.Groups[gb].Type {
+		case domain.TypeDepartement:
+			of = s.Dept
+		case domain.TypeEPCI:
+			of = s.EPCI
+		}
+		if of != nil {
+			pop, n := 0.0, 0
+			for _, c := range x {
+				if of[c] == gb {
+					pop += s.Pop[c]
+					n++
+				}
+			}
+			return pop, n
+		}
+	}
 	pop, n := 0.0, 0
 	if len(x) > len(y) {
 		x, y = y, x

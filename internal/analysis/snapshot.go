@@ -133,6 +133,13 @@ type Snapshot struct {
 	gtOff    []int32
 	gtAct    []int32
 	gtThemes []uint64
+	gtHot    []actHot
+	// Commune zone lists split by theme (bucket c·len(Themes)+t), with the
+	// hot fields inline so that the overlap search reads them in sequence.
+	ctOff    []int32
+	ctAct    []int32
+	ctThemes []uint64
+	ctHot    []actHot
 
 	// By commune: supply entries (action, share) and zone entries (action).
 	cSupOff   []int32
@@ -922,6 +929,7 @@ func (b *Builder) Build() (*Snapshot, error) {
 	s.gtOff = prefix(gtCount)
 	s.gtAct = make([]int32, s.gtOff[ng*nt])
 	s.gtThemes = make([]uint64, s.gtOff[ng*nt])
+	s.gtHot = make([]actHot, s.gtOff[ng*nt])
 	gft := append([]int32(nil), s.gtOff...)
 	for ai := 0; ai < na; ai++ {
 		if g := s.actZoneGroup[ai]; g >= 0 {
@@ -930,7 +938,39 @@ func (b *Builder) Build() (*Snapshot, error) {
 					k := int(g)*nt + t
 					s.gtAct[gft[k]] = int32(ai)
 					s.gtThemes[gft[k]] = s.ActThemes[ai]
+					s.gtHot[gft[k]] = s.hot[ai]
 					gft[k]++
+				}
+			}
+		}
+	}
+	ctCount := make([]int32, s.N*nt+1)
+	for ai := 0; ai < na; ai++ {
+		for e := s.zoneOff[ai]; e < s.zoneOff[ai+1]; e++ {
+			c := int(s.zoneCommune[e])
+			for t := 0; t < nt; t++ {
+				if s.ActThemes[ai]&(1<<uint(t)) != 0 {
+					ctCount[c*nt+t]++
+				}
+			}
+		}
+	}
+	s.ctOff = prefix(ctCount)
+	total := s.ctOff[s.N*nt]
+	s.ctAct = make([]int32, total)
+	s.ctThemes = make([]uint64, total)
+	s.ctHot = make([]actHot, total)
+	cft := append([]int32(nil), s.ctOff...)
+	for ai := 0; ai < na; ai++ {
+		for e := s.zoneOff[ai]; e < s.zoneOff[ai+1]; e++ {
+			c := int(s.zoneCommune[e])
+			for t := 0; t < nt; t++ {
+				if s.ActThemes[ai]&(1<<uint(t)) != 0 {
+					k := c*nt + t
+					s.ctAct[cft[k]] = int32(ai)
+					s.ctThemes[cft[k]] = s.ActThemes[ai]
+					s.ctHot[cft[k]] = s.hot[ai]
+					cft[k]++
 				}
 			}
 		}

@@ -345,15 +345,7 @@ func getSteering(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	if theme != "" {
-		kept := v.Lessons[:0]
-		for _, l := range v.Lessons {
-			if l.Theme == theme {
-				kept = append(kept, l)
-			}
-		}
-		v.Lessons = kept
-	}
+	v.KeepTheme(theme)
 	return writeJSON(w, http.StatusOK, v)
 }
 
@@ -502,9 +494,14 @@ func exportDiagnostic(svc *diagnostic.Service, w http.ResponseWriter, r *http.Re
 		_, err = w.Write(b.Bytes())
 		return err
 	}
+	return writeJSONFile(w, name+".json", syn)
+}
+
+// writeJSONFile answers v as an indented JSON file to download.
+func writeJSONFile(w http.ResponseWriter, name string, v any) error {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(syn)
+	return enc.Encode(v)
 }

@@ -4,7 +4,6 @@ package api
 // action, indicator measurements, progress, renewal alerts).
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -184,11 +183,7 @@ func exportConvention(svc *diagnostic.Service, w http.ResponseWriter, r *http.Re
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="convention-`+strconv.FormatInt(id, 10)+`.json"`)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
+	return writeJSONFile(w, "convention-"+strconv.FormatInt(id, 10)+".json", rep)
 }
 
 func listRenewals(svc *diagnostic.Service, w http.ResponseWriter, r *http.Request) error {

@@ -74,6 +74,13 @@ type SteeringView struct {
 	Lessons []Lesson    `json:"lessons"`
 }
 
+// KeepTheme keeps the lessons of one theme ("" keeps them all).
+func (v *SteeringView) KeepTheme(theme string) {
+	if theme != "" {
+		v.Lessons = slices.DeleteFunc(v.Lessons, func(l Lesson) bool { return l.Theme != theme })
+	}
+}
+
 // Steering builds the national steering view over what the caller may see.
 func (s *Service) Steering(ctx context.Context) (*SteeringView, error) {
 	ds, err := s.Diagnostics(ctx, domain.DiagnosticFilter{})

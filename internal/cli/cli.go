@@ -190,7 +190,8 @@ func resolve(args []string) (*Command, []string) {
 	}
 	rest := args[1:]
 	if len(c.Sub) > 0 {
-		// The subcommand is the first non-flag argument.
+		// The subcommand is the first non-flag argument, skipping the value
+		// of a flag written before it ("import --db x.db cog DIR").
 		for i, a := range rest {
 			if strings.HasPrefix(a, "-") {
 				continue
@@ -199,6 +200,9 @@ func resolve(args []string) (*Command, []string) {
 				if s.Name == a {
 					return s, append(append([]string{}, rest[:i]...), rest[i+1:]...)
 				}
+			}
+			if i > 0 && strings.HasPrefix(rest[i-1], "-") && !strings.Contains(rest[i-1], "=") {
+				continue // a may be the value of the flag before it
 			}
 			break
 		}

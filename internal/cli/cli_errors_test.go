@@ -30,3 +30,20 @@ func TestErrorPrefix(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagBeforeSubcommand: a flag and its value between the command and its
+// subcommand ("maillage import --db x.db cog DIR") still select the
+// subcommand, as flags work before or after the arguments.
+func TestFlagBeforeSubcommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	for _, args := range [][]string{
+		{"import", "--db", db, "cog", "-h"},
+		{"import", "--db=" + db, "cog", "-h"},
+		{"import", "cog", "--db", db, "-h"},
+	} {
+		code, stdout, stderr := runMain(args...)
+		if code != 0 || !strings.Contains(stdout, "Usage : maillage import cog DOSSIER") {
+			t.Errorf("%v: exit %d, stdout %.80q, stderr %.200q", args, code, stdout, stderr)
+		}
+	}
+}

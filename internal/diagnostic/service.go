@@ -134,6 +134,26 @@ func visiblePage[T any](all domain.Page[T], err error, off, lim int, visible fun
 	return page(vis, off, lim), nil
 }
 
+// visibleIn lists the records of a diagnostic (with list, a store method)
+// that the caller may see; the diagnostic itself must be visible.
+func visibleIn[T any, P interface {
+	*T
+	domain.Record
+}](ctx context.Context, s *Service, diag int64, list func(context.Context, int64) ([]T, error)) ([]T, error) {
+	d, err := s.Diagnostic(ctx, diag)
+	if err != nil {
+		return nil, err
+	}
+	xs, err := list(ctx, diag)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(xs, func(x T) bool {
+		_, m := P(&x).RecordRef()
+		return !canSee(ctx, *m, d)
+	}), nil
+}
+
 // principal returns the request's principal; ok is false for the command
 // line (trusted: no principal recorded in ctx).
 func principal(ctx context.Context) (*domain.Principal, bool) {
@@ -501,15 +521,7 @@ func (s *Service) UpdateActivity(ctx context.Context, a *domain.Activity) error 
 
 // Activities lists a diagnostic's activities the caller may see.
 func (s *Service) Activities(ctx context.Context, diag int64) ([]domain.Activity, error) {
-	d, err := s.Diagnostic(ctx, diag)
-	if err != nil {
-		return nil, err
-	}
-	as, err := s.Diag.Activities(ctx, diag)
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(as, func(a domain.Activity) bool { return !canSee(ctx, a.Meta, d) }), nil
+	return visibleIn(ctx, s, diag, s.Diag.Activities)
 }
 
 // AddAttachment checks a file (size, type sniffed from the content) and
@@ -660,15 +672,7 @@ func (s *Service) UpdateFinding(ctx context.Context, f *domain.Finding) error {
 
 // Findings lists a diagnostic's findings the caller may see.
 func (s *Service) Findings(ctx context.Context, diag int64) ([]domain.Finding, error) {
-	d, err := s.Diagnostic(ctx, diag)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := s.Diag.Findings(ctx, diag)
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(fs, func(f domain.Finding) bool { return !canSee(ctx, f.Meta, d) }), nil
+	return visibleIn(ctx, s, diag, s.Diag.Findings)
 }
 
 // AddPosition records an organisation's position on a finding (a change of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -79,7 +80,7 @@ func runDemo(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) err
 		return err
 	}
 	if loaded && get("force") != "true" {
-		return domain.Errorf(domain.ECONFLICT, "la démonstration (département %s %s) est déjà chargée dans %s : ajoutez --force pour la recharger", demo.DeptCode, demo.DeptName, env.DB)
+		return domain.Errorf(domain.ECONFLICT, "la démonstration (département %s %s) est déjà chargée dans %s : ajoutez --force pour la recharger", demo.DeptCode, demo.DeptName, displayDB(env.DB))
 	}
 	if err := demo.Build(ctx, st); err != nil {
 		return err
@@ -90,10 +91,27 @@ func runDemo(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) err
 		verb = "rechargé"
 	}
 	fmt.Fprintf(env.Stdout, "Territoire de démonstration %s dans %s en %s : département %s %s, %d communes, %d EPCI, %d acteurs, %d actions, %d financements, %d valeurs d'indicateurs.\n",
-		verb, env.DB, time.Since(start).Round(time.Millisecond), demo.DeptCode, demo.DeptName,
+		verb, displayDB(env.DB), time.Since(start).Round(time.Millisecond), demo.DeptCode, demo.DeptName,
 		len(d.Communes), len(d.EPCIs), len(d.Actors), len(d.Actions), len(d.Fundings), len(d.Indicators))
-	fmt.Fprintln(env.Stdout, "Pour l'explorer : maillage serve")
+	serve := "maillage serve"
+	if env.DB != DefaultDB {
+		serve += " --db " + displayDB(env.DB)
+	}
+	fmt.Fprintln(env.Stdout, "Pour l'explorer : "+serve)
 	return nil
+}
+
+// displayDB is the database as shown to people: a PostgreSQL URL without
+// its password (the output of a command ends up in logs and tickets).
+func displayDB(dsn string) string {
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
 }
 
 func runNational(ctx context.Context, env *Env, fs *flag.FlagSet) error {

@@ -3,6 +3,8 @@ package diagnostic
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -191,4 +193,32 @@ func strconvF(x float64) string {
 		s += "," + itoa(d)
 	}
 	return s
+}
+
+// cleanFileName keeps the last path element of a file name, without control
+// characters, at most 200 bytes.
+func cleanFileName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(name))
+	for len(name) > 200 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	if name == "" || name == "." || name == ".." {
+		name = "piece-jointe"
+	}
+	return name
+}
+
+// sha256Hex is the hex SHA-256 of an attachment's content.
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"maillage/internal/analysis"
 	"maillage/internal/auth"
@@ -971,26 +969,4 @@ func (s *Service) Ranking(ctx context.Context, restitution int64) (*RestitutionR
 		}
 	}
 	return nil, domain.NotFound("Restitution", strconv.FormatInt(restitution, 10))
-}
-
-// cleanFileName keeps the last path element of a file name, without control
-// characters, at most 200 bytes.
-func cleanFileName(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' {
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(name))
-	for len(name) > 200 {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	if name == "" || name == "." || name == ".." {
-		name = "piece-jointe"
-	}
-	return name
 }

@@ -2,19 +2,12 @@ package diagnostic
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"slices"
 	"strconv"
 
 	"maillage/internal/auth"
 	"maillage/internal/domain"
 )
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
 
 // ---- Governance bodies ----
 

@@ -68,6 +68,7 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 	}
 	h := &pairHeap{s: s}
 	nt := len(s.Themes)
+	allScope := len(q.scope) == s.N
 	in := newActSet(len(s.ActID), len(acts))
 	for _, a := range acts {
 		in.set(a, 1)
@@ -80,6 +81,9 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 		stamp := a + 1
 		// scan checks the actions of one list (a commune's or a group's)
 		// against a; c is the core commune the list comes from.
+		core := s.coreOfAction(a)
+		// With one core commune and one theme, each candidate is met once.
+		once := len(core) == 1 && bits.OnesCount64(tm) == 1
 		scan := func(c int32, bs []int32, themes []uint64, hots []actHot) {
 			for k, b := range bs {
 				// Cheap sequential tests first (the hot fields are inline),
@@ -104,10 +108,21 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 				if union == 0 || 2*inter < union {
 					continue
 				}
-				if in.get(b) == 0 || seen.get(b) == stamp {
+				if allScope {
+					// Every action of the themes and publics is in the scope.
+					if hb.publics&q.publicMask == 0 {
+						continue
+					}
+				} else if in.get(b) == 0 {
 					continue
 				}
-				seen.set(b, stamp)
+				if !once {
+					// b may be met again through another core commune or theme.
+					if seen.get(b) == stamp {
+						continue
+					}
+					seen.set(b, stamp)
+				}
 				var sp float64
 				var sn int
 				if ha.zoneLen == 1 {
@@ -133,7 +148,7 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 				}
 			}
 		}
-		for _, c := range s.coreOfAction(a) {
+		for _, c := range core {
 			for t := range nt {
 				if tm&(1<<uint(t)) == 0 {
 					continue

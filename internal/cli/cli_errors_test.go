@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,5 +46,18 @@ func TestFlagBeforeSubcommand(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "Usage : maillage import cog DOSSIER") {
 			t.Errorf("%v: exit %d, stdout %.80q, stderr %.200q", args, code, stdout, stderr)
 		}
+	}
+}
+
+// TestExportMissingDatabase: exporting from a SQLite file that does not
+// exist (a typo in --db) is an error and creates no empty database.
+func TestExportMissingDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "typo.db")
+	code, stdout, stderr := runMain("export", "actions", "--db", db)
+	if code == 0 || !strings.Contains(stderr, "introuvable") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("export created %s", db)
 	}
 }

@@ -101,6 +101,13 @@ func runExport(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) e
 			return domain.Errorf(domain.EINVALID, "--theme et --year ne s'appliquent pas à l'export %s (seul --territory)", kind)
 		}
 	}
+	if !strings.HasPrefix(env.DB, "postgres://") && !strings.HasPrefix(env.DB, "postgresql://") {
+		// Exporting reads: a mistyped --db must not create an empty
+		// database and export nothing as if all was well.
+		if _, err := os.Stat(env.DB); err != nil {
+			return domain.Errorf(domain.ENOTFOUND, "base de données introuvable : %s (vérifiez --db ou MAILLAGE_DB)", env.DB)
+		}
+	}
 	st, err := env.OpenStore(ctx)
 	if err != nil {
 		return err

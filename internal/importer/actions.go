@@ -223,6 +223,11 @@ type actionRef struct {
 
 type actionImport struct {
 	*run
+	// Slabs the refs are allocated from: a million actions make a million
+	// refs, which as separate objects cost the GC as much as the rest.
+	actorSlab  []actorRef
+	actionSlab []actionRef
+
 	s     domain.Store
 	tx    domain.BulkTx
 	ref   *domain.Referentials
@@ -250,6 +255,24 @@ type fundRow struct {
 	amount         float64
 }
 
+const refSlab = 4096
+
+func (ai *actionImport) newActorRef() *actorRef {
+	if len(ai.actorSlab) == cap(ai.actorSlab) {
+		ai.actorSlab = make([]actorRef, 0, refSlab)
+	}
+	ai.actorSlab = ai.actorSlab[:len(ai.actorSlab)+1]
+	return &ai.actorSlab[len(ai.actorSlab)-1]
+}
+
+func (ai *actionImport) newActionRef() *actionRef {
+	if len(ai.actionSlab) == cap(ai.actionSlab) {
+		ai.actionSlab = make([]actionRef, 0, refSlab)
+	}
+	ai.actionSlab = ai.actionSlab[:len(ai.actionSlab)+1]
+	return &ai.actionSlab[len(ai.actionSlab)-1]
+}
+
 // loadExisting reads the external ids of what earlier template imports
 // wrote, and a hash of each record to tell unchanged ones.
 func (ai *actionImport) loadExisting(ctx context.Context) error {
@@ -258,7 +281,9 @@ func (ai *actionImport) loadExisting(ctx context.Context) error {
 			return fmt.Errorf("lecture des acteurs : %w", err)
 		}
 		if a.Source == domain.SourceImport {
-			ai.actors[a.ExternalID] = &actorRef{id: a.ID, hash: actorHash(&a)}
+			ref := ai.newActorRef()
+			ref.id, ref.hash = a.ID, actorHash(&a)
+			ai.actors[a.ExternalID] = ref
 		}
 	}
 	ai.byID = map[int64]*actionRef{}
@@ -267,7 +292,8 @@ func (ai *actionImport) loadExisting(ctx context.Context) error {
 			return fmt.Errorf("lecture des actions : %w", err)
 		}
 		if a.Source == domain.SourceImport {
-			ref := &actionRef{id: a.ID, hash: actionHash(&a)}
+			ref := ai.newActionRef()
+			ref.id, ref.hash = a.ID, actionHash(&a)
 			ai.actions[a.ExternalID] = ref
 			ai.byID[a.ID] = ref
 		}
@@ -475,7 +501,7 @@ func (ai *actionImport) importActors(ctx context.Context, p part) error {
 		if len(bad) > 0 {
 			if a.ExternalID != "" {
 				if _, seen := ai.rejectedActors[a.ExternalID]; !seen && ai.actors[a.ExternalID] == nil {
-					ai.rejectedActors[a.ExternalID] = row.Line
+					ai.rejectedActors[strings.Clone(a.ExternalID)] = row.Line
 				}
 			}
 			ai.reject(k, joinReasons(bad), src, row.Cells)
@@ -486,8 +512,9 @@ func (ai *actionImport) importActors(ctx context.Context, p part) error {
 		switch {
 		case ref == nil:
 			k.Created++
-			ref = &actorRef{}
-			ai.actors[a.ExternalID] = ref
+			ref = ai.newActorRef()
+			// Cloned: the id is a slice of the whole CSV line.
+			ai.actors[strings.Clone(a.ExternalID)] = ref
 		case ref.hash == h:
 			k.Unchanged++
 			ref.line = int32(row.Line)
@@ -583,7 +610,7 @@ func (ai *actionImport) importActions(ctx context.Context, p part) error {
 		if len(bad) > 0 {
 			if ext != "" {
 				if _, seen := ai.rejectedActions[ext]; !seen && (ai.actions[ext] == nil || ai.actions[ext].line == 0) {
-					ai.rejectedActions[ext] = row.Line
+					ai.rejectedActions[strings.Clone(ext)] = row.Line
 				}
 			}
 			ai.reject(k, joinReasons(bad), src, row.Cells)
@@ -597,8 +624,10 @@ func (ai *actionImport) importActions(ctx context.Context, p part) error {
 		switch {
 		case ref == nil:
 			k.Created++
-			ref = &actionRef{}
-			ai.actions[ext] = ref
+			ref = ai.newActionRef()
+			// Cloned: the id is a slice of the whole CSV line, which the
+			// map would otherwise keep alive for the whole import.
+			ai.actions[strings.Clone(ext)] = ref
 		case ref.hash == h:
 			k.Unchanged++
 			ref.line, ref.inFile = int32(row.Line), true

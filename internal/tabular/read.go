@@ -17,6 +17,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -586,7 +587,14 @@ type decodingReader struct {
 // readLine returns the next decoded line, newline included. Blank lines
 // before the header are counted so line numbers stay right.
 func (d *decodingReader) readLine() ([]byte, error) {
-	line, err := d.br.ReadBytes('\n')
+	// ReadSlice hands out the buffered bytes without a copy (the caller
+	// copies them out before the next read); ReadBytes, which allocates,
+	// only for a line longer than the buffer.
+	line, err := d.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		rest, rerr := d.br.ReadBytes('\n')
+		line, err = append(slices.Clone(line), rest...), rerr
+	}
 	if !d.started {
 		d.started = true
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))

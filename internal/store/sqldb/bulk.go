@@ -57,6 +57,13 @@ type Bulk struct {
 	fresh map[string]map[uint64]struct{}
 	years map[indYear]bool
 	done  bool
+
+	// fundedFresh is set when fundings was empty at the start: the only
+	// fundings are then those written since, of the actions in funded (a
+	// bitset over action ids), and replacing another action's needs neither
+	// a stale-row query nor an upsert.
+	fundedFresh bool
+	funded      []uint64
 }
 
 // BeginBulk starts a bulk transaction on a dedicated connection (the
@@ -85,6 +92,7 @@ func BeginBulk(ctx context.Context, s *DB) (*Bulk, error) {
 		}
 		b.empty[t] = n == 0
 	}
+	b.fundedFresh = b.empty["fundings"]
 	b.fresh = map[string]map[uint64]struct{}{}
 	for _, t := range []string{"actors", "actions"} {
 		if b.empty[t] {
@@ -611,13 +619,12 @@ func (b *Bulk) UpsertActors(ctx context.Context, as []domain.Actor) ([]int64, er
 	var newArgs, oldArgs []any
 	for _, i := range write {
 		a := &as[i]
-		row := []any{ids[i], a.Source, a.ExternalID, a.Name, a.Type, a.SIREN, a.SIRET, a.Commune, a.Territory,
-			a.OwnerOrg, string(a.Visibility), now, now, 1}
+		dst := &newArgs
 		if _, existed := ex[keys[i]]; existed {
-			oldArgs = append(oldArgs, row...)
-		} else {
-			newArgs = append(newArgs, row...)
+			dst = &oldArgs
 		}
+		*dst = append(*dst, ids[i], a.Source, a.ExternalID, a.Name, a.Type, a.SIREN, a.SIRET, a.Commune, a.Territory,
+			a.OwnerOrg, string(a.Visibility), now, now, 1)
 	}
 	b.Touch("actors")
 	if err := b.L.Load(ctx, &Spec{Table: "actors", Cols: actorSpecCols}, newArgs); err != nil {
@@ -689,14 +696,13 @@ func (b *Bulk) upsertActions(ctx context.Context, as []domain.Action) ([]int64, 
 		a := &as[i]
 		zone, places := JoinList(a.Zone), JoinList(a.Places)
 		e, existed := ex[keys[i]]
-		row := []any{ids[i], a.Source, a.ExternalID, a.Title, a.Description, a.OperatorID, JoinList(a.Themes), JoinList(a.Publics),
-			JoinList(a.Labels), zone, places, a.Capacity, b.S.D.DateArg(a.StartDate), b.S.D.DateArg(a.EndDate), a.Status,
-			a.OwnerOrg, string(a.Visibility), now, now, 1}
+		dst := &newArgs
 		if existed {
-			oldArgs = append(oldArgs, row...)
-		} else {
-			newArgs = append(newArgs, row...)
+			dst = &oldArgs
 		}
+		*dst = append(*dst, ids[i], a.Source, a.ExternalID, a.Title, a.Description, a.OperatorID, JoinList(a.Themes), JoinList(a.Publics),
+			JoinList(a.Labels), zone, places, a.Capacity, b.S.D.DateArg(a.StartDate), b.S.D.DateArg(a.EndDate), a.Status,
+			a.OwnerOrg, string(a.Visibility), now, now, 1)
 		if !existed || e.zone != zone || e.places != places {
 			if existed {
 				staleLinks = append(staleLinks, ids[i])
@@ -812,12 +818,30 @@ func (b *Bulk) ReplaceFundings(ctx context.Context, actionIDs []int64, fs []doma
 		}
 		keep[fundKey{f.ActionID, f.FunderID, f.Year}] = i
 	}
-	if !b.Empty("fundings") {
+	fresh := b.fundedFresh
+	if fresh {
+		for _, id := range actionIDs {
+			if id <= 0 || b.isFunded(id) {
+				fresh = false
+				break
+			}
+		}
+	}
+	if !fresh && !b.Empty("fundings") {
 		if err := b.deleteStaleFundings(ctx, actionIDs, keep); err != nil {
 			return err
 		}
 	}
 	sp := b.upsertSpec("fundings", fundingSpecCols, "action_id, funder_id, year", []string{"amount"})
+	if fresh {
+		// None of these actions has a funding yet: a plain insert.
+		sp = &Spec{Table: "fundings", Cols: fundingSpecCols}
+	}
+	if b.fundedFresh {
+		for _, id := range actionIDs {
+			b.setFunded(id)
+		}
+	}
 	now := b.S.D.TimeArg(b.Now)
 	args := make([]any, 0, len(keep)*len(fundingSpecCols))
 	for i := range fs {
@@ -829,6 +853,23 @@ func (b *Bulk) ReplaceFundings(ctx context.Context, actionIDs []int64, fs []doma
 	}
 	b.Touch("fundings")
 	return b.L.Load(ctx, sp, args)
+}
+
+func (b *Bulk) isFunded(id int64) bool {
+	w := uint64(id) / 64
+	return w < uint64(len(b.funded)) && b.funded[w]&(1<<(uint64(id)%64)) != 0
+}
+
+func (b *Bulk) setFunded(id int64) {
+	if id <= 0 || id >= 1<<34 {
+		b.fundedFresh = false // not a dense id: fall back to queries
+		return
+	}
+	w := int(uint64(id) / 64)
+	if w >= len(b.funded) {
+		b.funded = append(b.funded, make([]uint64, w+1-len(b.funded)+len(b.funded)/2)...)
+	}
+	b.funded[w] |= 1 << (uint64(id) % 64)
 }
 
 func (b *Bulk) deleteStaleFundings(ctx context.Context, actionIDs []int64, keep map[fundKey]int) error {

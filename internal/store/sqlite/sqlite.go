@@ -6,10 +6,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"runtime"
 	"strings"
+	"time"
 
 	"maillage/internal/domain"
 	"maillage/internal/store/migrations"
@@ -97,7 +99,7 @@ func (s *Store) Bulk(ctx context.Context) (domain.BulkTx, error) {
 		b.Rollback()
 		return nil, err
 	}
-	l := &loader{tx: b.Tx, stmts: map[string]*sql.Stmt{}}
+	l := &loader{tx: b.Tx, conn: b.Conn, stmts: map[string]driver.Stmt{}}
 	b.L = l
 	next := map[string]int64{}
 	b.Alloc = func(ctx context.Context, table string, n int) ([]int64, error) {
@@ -137,10 +139,17 @@ func (b *bulk) Rollback() error {
 	return b.Bulk.Rollback()
 }
 
-// loader writes rows with prepared multi-row INSERT statements.
+// loader writes rows with prepared multi-row INSERT statements, executed on
+// the driver connection itself: database/sql would convert and copy every
+// argument into a fresh []driver.NamedValue per statement (200 KB for a
+// 256-row statement of 20 columns), which at a million rows was a fifth of
+// all the memory a national import allocates.
 type loader struct {
 	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
+	conn  *sql.Conn
+	stmts map[string]driver.Stmt
+	nv    []driver.NamedValue
+	q     strings.Builder
 }
 
 // rowsPerStatement balances statement length (parse and bind cost) against
@@ -150,34 +159,69 @@ func rowsPerStatement(cols int) int { return max(1, min(256, 8192/cols)) }
 func (l *loader) Load(ctx context.Context, sp *sqldb.Spec, args []any) error {
 	k := len(sp.Cols)
 	n := len(args) / k
+	if n == 0 {
+		return nil
+	}
 	per := rowsPerStatement(k)
 	head := "INSERT INTO " + sp.Table + " (" + strings.Join(sp.Cols, ", ") + ") VALUES "
 	tail := ""
 	if sp.Conflict != "" {
 		tail = " " + sp.Conflict
 	}
-	for i := 0; i < n; {
-		rows := min(per, n-i)
-		q := head + sqldb.Rows(rows, k) + tail
-		part := args[i*k : (i+rows)*k]
-		if rows == per {
-			st, ok := l.stmts[q]
-			if !ok {
+	return l.conn.Raw(func(dc any) error {
+		cp, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return fmt.Errorf("sqlite: driver connection %T cannot prepare", dc)
+		}
+		for i := 0; i < n; {
+			rows := min(per, n-i)
+			l.q.Reset()
+			l.q.WriteString(head)
+			l.q.WriteString(sqldb.Rows(rows, k))
+			l.q.WriteString(tail)
+			q := l.q.String()
+			st, cached := l.stmts[q]
+			if !cached {
 				var err error
-				if st, err = l.tx.PrepareContext(ctx, q); err != nil {
+				if st, err = cp.PrepareContext(ctx, q); err != nil {
 					return err
 				}
-				l.stmts[q] = st
+				if rows == per {
+					l.stmts[q] = st
+				}
 			}
-			if _, err := st.ExecContext(ctx, part...); err != nil {
+			part := args[i*k : (i+rows)*k]
+			l.nv = l.nv[:0]
+			for j, a := range part {
+				v, err := driverValue(a)
+				if err != nil {
+					return err
+				}
+				l.nv = append(l.nv, driver.NamedValue{Ordinal: j + 1, Value: v})
+			}
+			_, err := st.(driver.StmtExecContext).ExecContext(ctx, l.nv)
+			if rows != per {
+				st.Close()
+			}
+			if err != nil {
 				return loadErr(sp, err)
 			}
-		} else if _, err := l.tx.ExecContext(ctx, q, part...); err != nil {
-			return loadErr(sp, err)
+			i += rows
 		}
-		i += rows
+		clear(l.nv) // drop the references to the rows
+		return nil
+	})
+}
+
+// driverValue converts an argument as database/sql would.
+func driverValue(a any) (driver.Value, error) {
+	switch v := a.(type) {
+	case nil, string, int64, float64, bool, []byte, time.Time:
+		return v, nil
+	case int:
+		return int64(v), nil
 	}
-	return nil
+	return driver.DefaultParameterConverter.ConvertValue(a)
 }
 
 func loadErr(sp *sqldb.Spec, err error) error {
@@ -191,9 +235,14 @@ func loadErr(sp *sqldb.Spec, err error) error {
 }
 
 func (l *loader) Close() error {
-	for q, st := range l.stmts {
-		st.Close()
-		delete(l.stmts, q)
+	if len(l.stmts) == 0 {
+		return nil
 	}
-	return nil
+	return l.conn.Raw(func(any) error {
+		for q, st := range l.stmts {
+			st.Close()
+			delete(l.stmts, q)
+		}
+		return nil
+	})
 }

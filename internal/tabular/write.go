@@ -77,9 +77,35 @@ func (c *CSVWriter) Row(cells ...any) error {
 	}
 	c.record = c.record[:0]
 	for _, v := range cells {
-		c.record = append(c.record, FormatCell(v, !c.opts.DecimalDot))
+		cell := FormatCell(v, !c.opts.DecimalDot)
+		if _, text := v.(string); text {
+			cell = defuseFormula(cell)
+		}
+		c.record = append(c.record, cell)
 	}
 	return c.w.Write(c.record)
+}
+
+// defuseFormula keeps a text cell from being run as a formula when Excel or
+// LibreOffice opens the CSV (CSV injection: a title "=HYPERLINK(...)" typed
+// by a partner would become a live link or command in the CAF's export): a
+// text starting with =, +, -, @, tab or carriage return gets a leading
+// apostrophe, which spreadsheets read as "this is text". Numbers written as
+// text ("-1,55", "+33") are left alone.
+func defuseFormula(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '@', '\t', '\r':
+		return "'" + s
+	case '+', '-':
+		if _, err := strconv.ParseFloat(strings.Replace(s[1:], ",", ".", 1), 64); err == nil {
+			return s
+		}
+		return "'" + s
+	}
+	return s
 }
 
 // Close flushes the buffered output.

@@ -83,7 +83,9 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 		// against a; c is the core commune the list comes from.
 		core := s.coreOfAction(a)
 		// With one core commune and one theme, each candidate is met once.
-		once := len(core) == 1 && bits.OnesCount64(tm) == 1
+		// A candidate whose zone is one commune is met once per theme.
+		single := bits.OnesCount64(tm) == 1
+		once := len(core) == 1 && single
 		scan := func(c int32, bs []int32, themes []uint64, hots []actHot) {
 			for k, b := range bs {
 				// Cheap sequential tests first (the hot fields are inline),
@@ -116,7 +118,7 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 				} else if in.get(b) == 0 {
 					continue
 				}
-				if !once {
+				if !once && !(single && hb.zoneLen == 1) {
 					// b may be met again through another core commune or theme.
 					if seen.get(b) == stamp {
 						continue
@@ -141,7 +143,7 @@ func (q *scopeReq) overlapPairs(acts []int32, years []int, mainYear, keep int) (
 				for k, sk := range spans {
 					if ha.start <= sk.to && ha.end >= sk.from && hb.start <= sk.to && hb.end >= sk.from {
 						cnt[k]++
-						if k == mainK && keep > 0 {
+						if k == mainK && keep > 0 && (len(h.items) < keep || sp >= h.items[0].sharedPop) {
 							h.offer(pairRec{a, b, sp, sn, float64(inter) / float64(union)}, keep)
 						}
 					}

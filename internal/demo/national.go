@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -149,8 +150,11 @@ type cogDep struct {
 
 func readJSON(path string, v any) error {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("fichier introuvable : %s (--cog est le dossier data du paquet @etalab/decoupage-administratif : communes.json, epci.json, departements.json, regions.json)", path)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("lecture de %s : %w", path, err)
 	}
 	defer f.Close()
 	if err := json.NewDecoder(bufio.NewReader(f)).Decode(v); err != nil {
@@ -280,6 +284,15 @@ func (g *nationalGen) load() error {
 	g.depIdx = map[string]int{}
 	for i, d := range g.deps {
 		g.depIdx[d.Code] = i
+	}
+	var unknown []string
+	for _, d := range g.opts.Departements {
+		if _, ok := g.depIdx[d]; !ok {
+			unknown = append(unknown, d)
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("--departements : département inconnu du COG : %s", strings.Join(unknown, ", "))
 	}
 	for _, c := range cs {
 		if c.Type != "commune-actuelle" {

@@ -61,3 +61,20 @@ func TestExportMissingDatabase(t *testing.T) {
 		t.Errorf("export created %s", db)
 	}
 }
+
+// TestOutIntoMissingOrDirectory: --out in a folder that does not exist, or
+// naming a folder, is a French error that says so (it was "open
+// dir/.x.123: no such file or directory").
+func TestOutIntoMissingOrDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"template", "actions", "--format", "xlsx", "--out", filepath.Join(dir, "absent", "modele.xlsx")},
+		{"template", "actions", "--format", "xlsx", "--out", dir},
+		{"template", "actions", "--format", "xlsx", "--out", filepath.Join(dir, "sub") + string(os.PathSeparator)},
+	} {
+		code, _, stderr := runMain(args...)
+		if code == 0 || strings.Contains(stderr, "no such file") || !(strings.Contains(stderr, "n'existe pas") || strings.Contains(stderr, "est un dossier")) {
+			t.Errorf("%v: exit %d, %q", args, code, stderr)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -124,10 +125,16 @@ func runExport(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) e
 // writeAtomically writes a file through a temporary file renamed at the
 // end, so that a failed export leaves no truncated file behind.
 func writeAtomically(path string, write func(io.Writer) error) error {
+	if st, err := os.Stat(path); (err == nil && st.IsDir()) || strings.HasSuffix(path, string(os.PathSeparator)) {
+		return domain.Errorf(domain.EINVALID, "%s est un dossier : --out doit nommer un fichier (par exemple %s)", path, filepath.Join(path, "export.csv"))
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if errors.Is(err, os.ErrNotExist) {
+		return domain.Errorf(domain.ENOTFOUND, "impossible d'écrire %s : le dossier %s n'existe pas (créez-le d'abord)", path, dir)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("impossible d'écrire %s : %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {

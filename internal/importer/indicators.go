@@ -202,6 +202,13 @@ type valueImport struct {
 	known map[string]*domain.Indicator
 	ren   map[string]string // long: normalised code → indicator
 
+	// Column indexes (the header's) and the last indicator and year read:
+	// a long file repeats them line after line.
+	iTerr, iYear, iInd int
+	lastKnown          *domain.Indicator
+	lastYearCell       string
+	lastYear           int
+
 	dups      map[uint64]int32
 	dupsFull  bool
 	targets   map[string]bool // current communes that old codes point to
@@ -257,6 +264,8 @@ func newValueImport(r *run, rd *tabular.Reader, path string, pl *places, known m
 	v := &valueImport{run: r, rd: rd, pl: pl, known: known, k: r.rep.kind("valeurs"),
 		src:  &source{path: path, kind: "valeurs", header: rd.Header().Raw},
 		dups: map[uint64]int32{}, targets: map[string]bool{}, targetHas: map[uint64]bool{}, year: opt.Year}
+	// Rows are only kept (cloned) for the old codes' deferred values.
+	rd.ReuseRows()
 	for _, a := range pl.aliases {
 		v.targets[a.Target] = true
 	}
@@ -308,6 +317,7 @@ func newValueImport(r *run, rd *tabular.Reader, path string, pl *places, known m
 		}
 		v.cols = []wideCol{{index: rd.Header().Index(cv), name: cv, indicator: ci}}
 		v.ren = rename
+		v.setIndexes(ci)
 		return v, nil
 	}
 	// Wide format.
@@ -346,7 +356,21 @@ func newValueImport(r *run, rd *tabular.Reader, path string, pl *places, known m
 	if len(v.cols) == 0 {
 		return nil, &tabular.LineError{File: rd.File(), Line: rd.HeaderLine(), Reason: "aucune colonne d'indicateur"}
 	}
+	v.setIndexes("")
 	return v, nil
+}
+
+// setIndexes records the column indexes of the territory, year and (long
+// format) indicator columns; -1 for an absent one reads as an empty cell.
+func (v *valueImport) setIndexes(indicatorCol string) {
+	h := v.rd.Header()
+	v.iTerr, v.iYear, v.iInd = h.Index(v.cTerr), -1, -1
+	if v.cYear != "" {
+		v.iYear = h.Index(v.cYear)
+	}
+	if indicatorCol != "" {
+		v.iInd = h.Index(indicatorCol)
+	}
 }
 
 func knownList(known map[string]*domain.Indicator) string {
@@ -422,7 +446,7 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 			v.reject(v.k, joinReasons(bad), v.src, row.Cells)
 		}
 	}()
-	code := row.Get(v.cTerr)
+	code := row.At(v.iTerr)
 	if code == "" {
 		v.k.Read++
 		bad = append(bad, row.Errorf(v.cTerr, "obligatoire"))
@@ -440,7 +464,15 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 	}
 	year := v.year
 	if v.cYear != "" {
-		y, ok, err := row.Int(v.cYear)
+		var y int
+		var ok bool
+		var err error
+		// Years repeat from line to line: parse a new one only.
+		if cell := row.At(v.iYear); cell != "" && cell == v.lastYearCell {
+			y, ok = v.lastYear, true
+		} else if y, ok, err = row.IntAt(v.cYear, v.iYear); ok && err == nil {
+			v.lastYearCell, v.lastYear = strings.Clone(cell), y
+		}
 		switch {
 		case err != nil:
 			v.k.Read++
@@ -458,20 +490,30 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 		ind := c.indicator
 		field := c.name
 		if !v.wide { // c.indicator is the indicator column
-			ind = row.Get(c.indicator)
-			if to, ok := v.ren[tabular.NormalizeName(ind)]; ok {
-				ind = to
+			ind = row.At(v.iInd)
+			if len(v.ren) > 0 {
+				if to, ok := v.ren[tabular.NormalizeName(ind)]; ok {
+					ind = to
+				}
 			}
 		}
 		cell := row.At(c.index)
-		if secretMarkers[strings.ToLower(cell)] {
+		if (cell == "" || cell[0] < '0' || cell[0] > '9') && secretMarkers[strings.ToLower(cell)] {
 			v.k.Skipped++
 			continue
 		}
 		v.k.Read++
-		if !v.wide && v.known[ind] == nil {
-			bad = append(bad, row.Errorf(c.indicator, "indicateur inconnu %q (indicateurs connus : %s)", ind, knownList(v.known)))
-			continue
+		if !v.wide {
+			k := v.lastKnown
+			if k == nil || ind != k.Code {
+				k = v.known[ind]
+				v.lastKnown = k
+			}
+			if k == nil {
+				bad = append(bad, row.Errorf(c.indicator, "indicateur inconnu %q (indicateurs connus : %s)", ind, knownList(v.known)))
+				continue
+			}
+			ind = k.Code // the catalogue's string, not a slice of the line
 		}
 		val, _, err := row.FloatAt(field, c.index)
 		if err != nil {
@@ -501,7 +543,7 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 			}
 		}
 		if res.Alias != nil {
-			v.deferred = append(v.deferred, deferredValue{v: iv, alias: *res.Alias, row: row, field: field})
+			v.deferred = append(v.deferred, deferredValue{v: iv, alias: *res.Alias, row: row.Clone(), field: field})
 			continue
 		}
 		if v.targets[res.Code] {

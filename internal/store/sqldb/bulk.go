@@ -54,9 +54,10 @@ type Bulk struct {
 	// fresh holds, for actors and actions when their table was empty at the
 	// start, a hash of every natural key written since: a key whose hash is
 	// absent is certainly new, so chunks after the first need no lookups.
-	fresh map[string]map[uint64]struct{}
-	years map[indYear]bool
-	done  bool
+	fresh    map[string]map[uint64]struct{}
+	years    map[indYear]bool
+	lastYear indYear // the last recorded in years
+	done     bool
 
 	// fundedFresh is set when fundings was empty at the start: the only
 	// fundings are then those written since, of the actions in funded (a
@@ -408,10 +409,14 @@ func (b *Bulk) CheckValue(ctx context.Context, v *domain.IndicatorValue) error {
 	if err := b.Chk.IndicatorValue(ctx, v); err != nil {
 		return invalid(fmt.Sprintf("Valeur %s/%s/%d", v.Indicator, v.Territory, v.Year), err)
 	}
+	if v.Year == b.lastYear.year && v.Indicator == b.lastYear.ind {
+		return nil // grouped by indicator and year: already recorded
+	}
 	k := indYear{v.Indicator, v.Year}
 	if !b.years[k] {
 		b.years[k] = true
 	}
+	b.lastYear = k
 	return nil
 }
 
@@ -453,8 +458,17 @@ func (b *Bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 	flush := func() error {
 		chunk = SortDedupValues(chunk)
 		args = args[:0]
-		for _, v := range chunk {
-			args = append(args, v.Indicator, v.Year, v.Territory, v.Value)
+		// In key order indicator and year repeat from row to row: their
+		// boxed values are shared instead of allocated per value.
+		var ind, year any
+		for i, v := range chunk {
+			if i == 0 || v.Indicator != chunk[i-1].Indicator {
+				ind = v.Indicator
+			}
+			if i == 0 || v.Year != chunk[i-1].Year {
+				year = int64(v.Year)
+			}
+			args = append(args, ind, year, v.Territory, v.Value)
 		}
 		chunk = chunk[:0]
 		return b.L.Load(ctx, sp, args)

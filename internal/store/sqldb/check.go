@@ -23,6 +23,7 @@ type Checker struct {
 	ref     *domain.Referentials
 	loaded  bool
 	seenInd map[string]bool // validated indicator codes (bulk fast path)
+	lastInd string          // the last of them: values come grouped by indicator
 }
 
 type terrEntry struct {
@@ -179,7 +180,7 @@ func (c *Checker) Refs(ctx context.Context) (*domain.Referentials, error) {
 // IndicatorValue validates v and resolves its territory code in place.
 func (c *Checker) IndicatorValue(ctx context.Context, v *domain.IndicatorValue) error {
 	var val domain.Validation
-	if !c.seenInd[v.Indicator] {
+	if v.Indicator != c.lastInd && !c.seenInd[v.Indicator] {
 		if err := v.Validate(); err != nil {
 			return err
 		}
@@ -193,6 +194,7 @@ func (c *Checker) IndicatorValue(ctx context.Context, v *domain.IndicatorValue) 
 		}
 		c.seenInd[v.Indicator] = true
 	}
+	c.lastInd = v.Indicator
 	if v.Year < 1800 || v.Year > 2200 {
 		val.Add("year", "année invalide %d", v.Year)
 	}

@@ -54,6 +54,9 @@ func decodeBody(r *http.Request, dst any) error {
 	if err := json.Unmarshal(body, dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
+			if fields := valueErrors(generic, reflect.TypeOf(dst).Elem(), ""); len(fields) > 0 {
+				return badRequest("Type de valeur invalide.", fields...)
+			}
 			field := te.Field
 			if field == "" {
 				field = "(corps)"
@@ -160,60 +163,58 @@ func unknownFields(v any, t reflect.Type, path string) []string {
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
-// valueErrors decodes, one by one, the values of v that the Go type t reads
-// with its own UnmarshalJSON method (dates...), and names those that fail.
+// valueErrors decodes, one by one, the leaves of v (and the values that the
+// Go type t reads with its own UnmarshalJSON method, such as dates) and
+// names those that fail with their path ("start_date", "[2].value"), which
+// encoding/json does not give for custom types nor inside arrays.
 func valueErrors(v any, t reflect.Type, path string) []domain.FieldError {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return nil
-		}
-		if err := json.Unmarshal(raw, reflect.New(t).Interface()); err != nil {
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) {
-				return []domain.FieldError{fieldErr(path, fmt.Sprintf("type %s attendu, %s reçu", jsonTypeName(te.Type), te.Value))}
+	if !t.Implements(unmarshalerType) && !reflect.PointerTo(t).Implements(unmarshalerType) {
+		var out []domain.FieldError
+		switch val := v.(type) {
+		case map[string]any:
+			switch t.Kind() {
+			case reflect.Struct:
+				fields := jsonFields(t)
+				for _, k := range sortedKeys(val) {
+					if f, ok := fields[k]; ok {
+						out = append(out, valueErrors(val[k], f.Type, joinPath(path, k))...)
+					}
+				}
+				return out
+			case reflect.Map:
+				for _, k := range sortedKeys(val) {
+					out = append(out, valueErrors(val[k], t.Elem(), joinPath(path, k))...)
+				}
+				return out
 			}
-			return []domain.FieldError{fieldErr(path, err.Error())}
+		case []any:
+			if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+				for i, e := range val {
+					out = append(out, valueErrors(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+				}
+				return out
+			}
 		}
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
 		return nil
 	}
-	var out []domain.FieldError
-	switch val := v.(type) {
-	case map[string]any:
-		switch t.Kind() {
-		case reflect.Struct:
-			fields := jsonFields(t)
-			keys := make([]string, 0, len(val))
-			for k := range val {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				if f, ok := fields[k]; ok {
-					out = append(out, valueErrors(val[k], f.Type, joinPath(path, k))...)
-				}
-			}
-		case reflect.Map:
-			keys := make([]string, 0, len(val))
-			for k := range val {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				out = append(out, valueErrors(val[k], t.Elem(), joinPath(path, k))...)
-			}
+	if err := json.Unmarshal(raw, reflect.New(t).Interface()); err != nil {
+		field := path
+		if field == "" {
+			field = "(corps)"
 		}
-	case []any:
-		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
-			for i, e := range val {
-				out = append(out, valueErrors(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
-			}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return []domain.FieldError{fieldErr(field, fmt.Sprintf("type %s attendu, %s reçu", jsonTypeName(te.Type), te.Value))}
 		}
+		return []domain.FieldError{fieldErr(field, err.Error())}
 	}
-	return out
+	return nil
 }
 
 func joinPath(path, k string) string {

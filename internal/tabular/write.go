@@ -91,7 +91,7 @@ func (c *CSVWriter) Row(cells ...any) error {
 // by a partner would become a live link or command in the CAF's export): a
 // text starting with =, +, -, @, tab or carriage return gets a leading
 // apostrophe, which spreadsheets read as "this is text". Numbers written as
-// text ("-1,55", "+33") are left alone.
+// text ("-1,55", "+33") and list items ("- atelier") are left alone.
 func defuseFormula(s string) string {
 	if s == "" {
 		return s
@@ -100,6 +100,9 @@ func defuseFormula(s string) string {
 	case '=', '@', '\t', '\r':
 		return "'" + s
 	case '+', '-':
+		if len(s) > 1 && s[1] == ' ' {
+			return s // a list ("- atelier"), not a formula
+		}
 		if _, err := strconv.ParseFloat(strings.Replace(s[1:], ",", ".", 1), 64); err == nil {
 			return s
 		}

@@ -20,6 +20,7 @@ func TestCSVWriterDefusesFormulas(t *testing.T) {
 		{"-atelier", "+33"},
 		{"@SUM(A1)", -2},
 		{"\tx", "Atelier = rencontre"},
+		{"- atelier\n- sortie", "+ 2"},
 	} {
 		if err := w.Row(r...); err != nil {
 			t.Fatal(err)
@@ -31,7 +32,8 @@ func TestCSVWriterDefusesFormulas(t *testing.T) {
 		"'+1+cmd;-1,55\n" +
 		"'-atelier;+33\n" +
 		"'@SUM(A1);-2\n" +
-		"'\tx;Atelier = rencontre\n"
+		"'\tx;Atelier = rencontre\n" +
+		"\"- atelier\n- sortie\";+ 2\n"
 	if got := b.String(); got != want {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"maillage/internal/analysis"
 	"maillage/internal/demo"
 	"maillage/internal/domain"
 	"maillage/internal/store"
@@ -86,5 +87,56 @@ func BenchmarkPages(b *testing.B) {
 		{"portrait_departement_sans_cache", "/territoires/" + dep + "?n={n}"},
 	} {
 		b.Run(c.name, func(b *testing.B) { benchPage(b, h, c.path) })
+	}
+}
+
+// BenchmarkColdPages measures the first request of a page in a fresh handler
+// (no page, aggregate or outline cache), the analysis engine being built
+// once beforehand as the server does at start-up.
+//
+//	MAILLAGE_BENCH_DB=/path/national.db MAILLAGE_BENCH_DEP=18 go test ./internal/web -run '^$' -bench ColdPages -benchtime 5x
+func BenchmarkColdPages(b *testing.B) {
+	var s domain.Store
+	dep := "96"
+	if db := os.Getenv("MAILLAGE_BENCH_DB"); db != "" {
+		var err error
+		s, err = store.Open(context.Background(), db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		if d := os.Getenv("MAILLAGE_BENCH_DEP"); d != "" {
+			dep = d
+		}
+	} else {
+		s = storetest.OpenSQLite(b)
+		if err := demo.Build(context.Background(), s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	eng, err := analysis.NewEngine(context.Background(), s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, path string }{
+		{"portrait_departement", "/territoires/" + dep},
+		{"portrait_departement_pauvrete", "/territoires/" + dep + "?indicateur=taux_pauvrete"},
+		{"analyse_departement", "/analyse?perimetre=" + dep + "&thematique=parentalite"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				h, err := web.New(s, web.Options{Analysis: eng})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", c.path, nil))
+				if rec.Code != 200 {
+					b.Fatalf("%s: status %d", c.path, rec.Code)
+				}
+			}
+		})
 	}
 }

@@ -164,39 +164,34 @@ func (h *handler) loadTerritory(ctx context.Context, code string, inds map[strin
 func (h *handler) readValues(ctx context.Context, td *territoryData, f domain.IndicatorValueFilter) (map[string]map[int]float64, error) {
 	own := map[string]map[int]float64{}
 	group := td.T.Type != domain.TypeCommune && td.T.Type != domain.TypeArrondissement
-	const pageSize = 20000
-	f.Limit = pageSize
-	for off := 0; ; off += pageSize {
-		f.Offset = off
-		pg, err := h.s.IndicatorValues(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range pg.Items {
-			if v.Territory == td.T.Code && group {
-				// The group's own value (an official figure for the EPCI or
-				// the département) wins over the sum of its communes below.
-				if own[v.Indicator] == nil {
-					own[v.Indicator] = map[int]float64{}
-				}
-				own[v.Indicator][v.Year] = v.Value
-				continue
+	// One read without a limit: paging with LIMIT/OFFSET made the store
+	// count and skip the département's ~86,000 values once per page.
+	f.Offset, f.Limit = 0, 0
+	pg, err := h.s.IndicatorValues(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range pg.Items {
+		if v.Territory == td.T.Code && group {
+			// The group's own value (an official figure for the EPCI or
+			// the département) wins over the sum of its communes below.
+			if own[v.Indicator] == nil {
+				own[v.Indicator] = map[int]float64{}
 			}
-			byYear := td.ByCommune[v.Indicator]
-			if byYear == nil {
-				byYear = map[int]map[string]float64{}
-				td.ByCommune[v.Indicator] = byYear
-			}
-			m := byYear[v.Year]
-			if m == nil {
-				m = map[string]float64{}
-				byYear[v.Year] = m
-			}
-			m[v.Territory] = v.Value
+			own[v.Indicator][v.Year] = v.Value
+			continue
 		}
-		if len(pg.Items) < pageSize || off+pageSize >= pg.Total {
-			break
+		byYear := td.ByCommune[v.Indicator]
+		if byYear == nil {
+			byYear = map[int]map[string]float64{}
+			td.ByCommune[v.Indicator] = byYear
 		}
+		m := byYear[v.Year]
+		if m == nil {
+			m = map[string]float64{}
+			byYear[v.Year] = m
+		}
+		m[v.Territory] = v.Value
 	}
 	return own, nil
 }

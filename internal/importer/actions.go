@@ -396,6 +396,9 @@ func (ai *actionImport) open(p part, required []string) (*tabular.Reader, *sourc
 		rd.Close()
 		return nil, nil, err
 	}
+	// Nothing keeps a row past the next one (values are strings, rejects
+	// are written at once): one Row for the whole file.
+	rd.ReuseRows()
 	ai.opt.logf("lecture de %s%s", rd.File(), sheetSuffix(p.sheet))
 	known := map[string][]string{"actors": ActorColumns, "actions": ActionColumns, "fundings": FundingColumns}[p.kind]
 	var unknown []string

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"iter"
 	"slices"
 	"strings"
@@ -504,12 +503,18 @@ type existingRow struct {
 	places string
 }
 
+// hash is FNV-1a over source, a zero byte and ext (without allocating).
 func (k srcKey) hash() uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(k.source))
-	h.Write([]byte{0})
-	h.Write([]byte(k.ext))
-	return h.Sum64()
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(k.source); i++ {
+		h = (h ^ uint64(k.source[i])) * prime
+	}
+	h *= prime // the zero byte
+	for i := 0; i < len(k.ext); i++ {
+		h = (h ^ uint64(k.ext[i])) * prime
+	}
+	return h
 }
 
 func (b *Bulk) lookupExisting(ctx context.Context, table string, keys []srcKey, withZone bool) (map[srcKey]existingRow, error) {

@@ -84,6 +84,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if c.Run == nil {
+		// A command group ("import", "user"): its help, on stdout and
+		// successfully when asked for (-h), else as a usage error.
+		for _, a := range rest {
+			if a == "-h" || a == "-help" || a == "--help" || a == "help" {
+				printCommandHelp(stdout, c)
+				return 0
+			}
+		}
 		printCommandHelp(stderr, c)
 		return 2
 	}

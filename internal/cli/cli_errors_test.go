@@ -78,3 +78,18 @@ func TestOutIntoMissingOrDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupHelp: "maillage import -h" (a command with subcommands) prints
+// its help on stdout and exits 0, like every other -h; without -h it is a
+// usage error.
+func TestGroupHelp(t *testing.T) {
+	for _, args := range [][]string{{"import", "-h"}, {"user", "--help"}, {"diagnostic", "-h"}} {
+		code, stdout, stderr := runMain(args...)
+		if code != 0 || !strings.Contains(stdout, "Usage : maillage "+args[0]) {
+			t.Errorf("%v: exit %d, stdout %.60q, stderr %.60q", args, code, stdout, stderr)
+		}
+	}
+	if code, _, stderr := runMain("import"); code != 2 || !strings.Contains(stderr, "Usage : maillage import") {
+		t.Errorf("import alone: exit %d, stderr %.60q", code, stderr)
+	}
+}

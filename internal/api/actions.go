@@ -19,9 +19,9 @@ func (s *Server) actionRoutes() {
 			"year : actions dont la période recoupe l'année.",
 		Params: append([]Param{
 			{Name: "territory", Description: "Code de territoire (commune, EPCI, département, région, périmètre)."},
-			{Name: "theme", Description: "Code de thématique (référentiel theme)."},
-			{Name: "public", Description: "Code de public (référentiel public)."},
-			{Name: "label", Description: "Code de label (référentiel label : laep, reaap, clas...)."},
+			{Name: "theme", Description: "Code de thématique (référentiel theme ; majuscules acceptées ; un code inconnu est une erreur 400)."},
+			{Name: "public", Description: "Code de public (référentiel public ; majuscules acceptées ; un code inconnu est une erreur 400)."},
+			{Name: "label", Description: "Code de label (référentiel label : laep, reaap, clas... ; LAEP accepté ; un code inconnu est une erreur 400)."},
 			{Name: "year", Type: "integer", Description: "Année recoupant la période de l'action."},
 			{Name: "operator", Type: "integer", Description: "Identifiant de l'acteur porteur."},
 			{Name: "funder", Type: "integer", Description: "Identifiant d'un acteur financeur."},

@@ -38,6 +38,7 @@ func (h *handler) registerDiagnostics(mux *http.ServeMux) {
 	mux.HandleFunc("POST /diagnostics/{id}/restitution/{rid}/points", h.restitutionVote)
 	mux.HandleFunc("GET /diagnostics/{id}/rapport", h.diagnosticReport)
 	mux.HandleFunc("GET /pilotage", h.steering)
+	h.registerCreateForms(mux) // diag_create.go: diagnostics, bodies, conventions
 }
 
 // ---- list ----
@@ -305,6 +306,10 @@ func (h *handler) diagnosticPage(w http.ResponseWriter, r *http.Request) {
 		data.Flash = "L’activité de terrain est enregistrée."
 	case "portrait":
 		data.Flash = "Le portrait de données est figé : ses chiffres ne bougeront plus."
+	case "cree":
+		data.Flash = "Le diagnostic est créé, à l’étape « préparation »."
+	case "cree-sans-portrait":
+		data.Flash = "Le diagnostic est créé ; son portrait de données n’a pas pu être figé : figez-le depuis cette page."
 	case "etape":
 		data.Flash = "Le diagnostic est passé à l’étape « " + domain.StageLabel(d.Stage) + " »."
 	}

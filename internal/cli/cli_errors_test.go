@@ -17,7 +17,7 @@ func TestErrorPrefix(t *testing.T) {
 	}{
 		{[]string{"export", "fundings", "--format", "geojson"}, "maillage export : "},
 		{[]string{"import", "data-inclusion", filepath.Join(t.TempDir(), "absent.json")}, "maillage import data-inclusion : "},
-		{[]string{"template", "actions", "--format", "pdf"}, "maillage template actions : "},
+		{[]string{"template", "actions", "--format", "pdf"}, "maillage template : "},
 	} {
 		code, _, stderr := runMain(append([]string{"--db", db}, tc.args...)...)
 		if code == 0 {
@@ -91,5 +91,13 @@ func TestGroupHelp(t *testing.T) {
 	}
 	if code, _, stderr := runMain("import"); code != 2 || !strings.Contains(stderr, "Usage : maillage import") {
 		t.Errorf("import alone: exit %d, stderr %.60q", code, stderr)
+	}
+}
+
+// TestTemplateUsage: the template command's usage names both templates.
+func TestTemplateUsage(t *testing.T) {
+	_, stdout, _ := runMain("template", "indicators", "-h")
+	if !strings.Contains(stdout, "Usage : maillage template actions|indicators") {
+		t.Errorf("usage: %.80q", stdout)
 	}
 }

@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&Command{
 		Name:    "template",
-		Usage:   "template actions [--format xlsx|csv] [--out F]",
+		Usage:   "template actions|indicators [--format xlsx|csv] [--out F]",
 		Summary: "écrit un modèle d'import vide (acteurs, actions, financements ; ou indicateurs)",
 		Help: `« template actions » écrit le modèle d'import des acteurs, actions et financements ;
 « template indicators » celui des valeurs d'indicateurs (format long).

@@ -47,6 +47,17 @@ func ClientAddress(r *http.Request) string {
 	return host
 }
 
+// RequestBaseURL is the address a request came to: https when served over
+// TLS, with secure cookies (behind a TLS proxy) or with
+// X-Forwarded-Proto: https; the Host header otherwise.
+func RequestBaseURL(r *http.Request, secure bool) string {
+	scheme := "http"
+	if r.TLS != nil || secure || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
 func bearer(r *http.Request) (string, bool) {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
@@ -122,6 +133,15 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 		}
 		addr := ClientAddress(r)
 		ctx := WithAddress(r.Context(), addr)
+		if s.Mailer != nil {
+			// handlers that build their own Service (the web
+			// administration) still mail invitations, with links to the
+			// address the request came to (what they show)
+			ctx = WithMailer(ctx, s.Mailer)
+			if s.BaseURL == "" {
+				ctx = WithBaseURL(ctx, RequestBaseURL(r, s.SecureCookies))
+			}
+		}
 		r = r.WithContext(ctx)
 		p, se, err := s.Authenticate(r)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"maillage/internal/domain"
@@ -37,8 +38,12 @@ type Service struct {
 	Log      *slog.Logger
 	// SecureCookies marks cookies Secure (set when serving TLS or with --secure-cookies).
 	SecureCookies bool
-	// BaseURL prefixes invitation links ("https://maillage.example.fr").
+	// BaseURL prefixes invitation links ("https://maillage.example.fr");
+	// empty: the address recorded in the context (WithBaseURL).
 	BaseURL string
+	// Mailer sends invitation links by mail (nil: the one recorded in the
+	// context by WithMailer, if any; none: no mail).
+	Mailer *Mailer
 	// Fallback authenticators are asked for bearer tokens that are not
 	// personal API tokens (the bootstrap admin token: api.AdminToken).
 	Fallback []Authenticator
@@ -319,8 +324,31 @@ func (s *Service) CreateUser(ctx context.Context, email, name, password string, 
 	return u, nil
 }
 
-// Invite creates a one-time invitation and returns its token (for the link).
+// Invite creates a one-time invitation and returns its token (for the
+// link). When a mailer is configured, the link is also sent by mail (see
+// InviteMail, which returns the outcome).
 func (s *Service) Invite(ctx context.Context, email string, orgID int64, role string) (string, *domain.Invitation, error) {
+	tok, inv, _, err := s.InviteMail(ctx, email, orgID, role, "")
+	return tok, inv, err
+}
+
+// InviteMail creates a one-time invitation and, when a mailer is
+// configured, sends its link (base + "/invitation/" + token; base "":
+// BaseURL or the address recorded in ctx) by mail. The mail result is nil
+// without a mailer; a failed send does not fail the invitation: it is in
+// the result (and audited, action invitation_mail_failed).
+func (s *Service) InviteMail(ctx context.Context, email string, orgID int64, role, base string) (string, *domain.Invitation, *MailResult, error) {
+	tok, inv, err := s.invite(ctx, email, orgID, role)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if base == "" {
+		base = s.baseURL(ctx)
+	}
+	return tok, inv, s.mailInvitation(ctx, inv, strings.TrimRight(base, "/")+"/invitation/"+tok), nil
+}
+
+func (s *Service) invite(ctx context.Context, email string, orgID int64, role string) (string, *domain.Invitation, error) {
 	var v domain.Validation
 	email = domain.NormalizeEmail(email)
 	if !domain.ValidEmail(email) {
@@ -350,7 +378,7 @@ func (s *Service) Invite(ctx context.Context, email string, orgID int64, role st
 
 // InvitationLink is the link to send for an invitation token.
 func (s *Service) InvitationLink(token string) string {
-	return s.BaseURL + "/invitation/" + token
+	return strings.TrimRight(s.BaseURL, "/") + "/invitation/" + token
 }
 
 // CheckInvitation returns the pending invitation of a token, or

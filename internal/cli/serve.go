@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"maillage/internal/api"
+	"maillage/internal/auth"
 	"maillage/internal/demo"
 	"maillage/internal/domain"
 	"maillage/internal/server"
@@ -32,6 +33,10 @@ et invalide l'ancien.
 
 --demo charge le territoire de démonstration si la base ne contient encore aucun territoire.
 
+Avec --smtp-addr et --smtp-from, les invitations créées par l'administration sont aussi
+envoyées par courriel (avec --smtp-user, mot de passe SMTP dans la variable d'environnement
+MAILLAGE_SMTP_PASSWORD).
+
 Ctrl+C (ou SIGTERM) arrête le serveur proprement : les requêtes en cours se terminent.
 
 Exemples :
@@ -42,12 +47,18 @@ Exemples :
 			fs.Bool("demo", false, "charger le territoire de démonstration si la base est vide")
 			fs.Bool("new-admin-token", false, "créer un nouveau jeton d'administration (l'ancien cesse de fonctionner)")
 			fs.Bool("secure-cookies", false, "cookie de session « Secure » (derrière un proxy HTTPS)")
+			smtpFlags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
 			if len(args) > 0 {
 				return errUsage
 			}
+			mailer, err := smtpMailer(fs)
+			if err != nil {
+				return err
+			}
 			return serve(ctx, env, serveOptions{
+				Mailer:        mailer,
 				Addr:          fs.Lookup("addr").Value.String(),
 				Demo:          fs.Lookup("demo").Value.String() == "true",
 				NewAdminToken: fs.Lookup("new-admin-token").Value.String() == "true",
@@ -62,6 +73,8 @@ type serveOptions struct {
 	Demo          bool
 	NewAdminToken bool
 	SecureCookies bool // --secure-cookies (accounts: see user.go)
+	// Mailer sends invitation links (--smtp-*; nil: no mail).
+	Mailer *auth.Mailer
 	// Grace is how long in-flight requests get at shutdown (0: 10 s).
 	Grace time.Duration
 }
@@ -106,7 +119,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 
 	sopts := server.Options{Logger: log}
-	guarded := withAccounts(st, &sopts, o.SecureCookies)
+	guarded := withAccounts(st, &sopts, o.SecureCookies, o.Mailer)
 	h, err := server.New(ctx, guarded, sopts)
 	if err != nil {
 		return err

@@ -37,7 +37,8 @@ partner_reader, observer, admin).
 Le mot de passe (12 caractères au moins) est demandé deux fois sur un terminal, ou lu
 sur l'entrée standard avec --password-stdin (première ligne). Sans mot de passe (réponse
 vide, ou entrée standard qui n'est pas un terminal), un lien d'invitation à usage
-unique (valable 7 jours) est affiché : la personne y choisit son mot de passe.
+unique (valable 7 jours) est affiché : la personne y choisit son mot de passe. Avec un
+serveur SMTP (--smtp-addr, --smtp-from), le lien lui est aussi envoyé par courriel.
 
 Exemples :
   maillage user create --admin admin@caf18.fr
@@ -50,23 +51,31 @@ Exemples :
 					fs.String("name", "", "nom affiché (facultatif)")
 					fs.Bool("password-stdin", false, "lire le mot de passe sur l'entrée standard")
 					fs.String("url", "", "adresse publique de Maillage pour le lien d'invitation (défaut : http://"+DefaultAddr+")")
+					smtpFlags(fs)
 				},
 				Run: runUserCreate,
 			},
 			{
 				Name:    "invite",
-				Usage:   "user invite EMAIL --org ID --role RÔLE",
-				Summary: "invite une personne dans une organisation (affiche le lien à usage unique)",
-				Help: `Crée une invitation à usage unique, valable 7 jours, et affiche son lien (à transmettre
-à la personne : Maillage n'envoie pas de courriel sans serveur SMTP configuré). Une personne
-qui a déjà un compte garde son mot de passe et reçoit le rôle dans l'organisation.
+				Usage:   "user invite EMAIL --org ID --role RÔLE [--url URL] [--smtp-addr HÔTE:PORT --smtp-from ADRESSE [--smtp-user NOM]]",
+				Summary: "invite une personne dans une organisation (affiche le lien à usage unique, l'envoie par courriel avec un serveur SMTP)",
+				Help: `Crée une invitation à usage unique, valable 7 jours, et affiche son lien. Sans serveur
+SMTP, transmettez-le vous-même à la personne. Avec --smtp-addr et --smtp-from, le lien lui
+est aussi envoyé par courriel (STARTTLS dès que le serveur le propose ; avec --smtp-user, le
+mot de passe SMTP est lu dans la variable d'environnement MAILLAGE_SMTP_PASSWORD et n'est
+envoyé que sur une connexion chiffrée ou à cette machine). Si l'envoi échoue, l'invitation
+reste valable : le lien est affiché et l'erreur expliquée. Une personne qui a déjà un compte
+garde son mot de passe et reçoit le rôle dans l'organisation.
 
-Exemple :
-  maillage user invite editeur@centre-social.fr --org 3 --role partner_editor --url https://maillage.caf18.fr`,
+Exemples :
+  maillage user invite editeur@centre-social.fr --org 3 --role partner_editor --url https://maillage.caf18.fr
+  MAILLAGE_SMTP_PASSWORD=... maillage user invite editeur@centre-social.fr --org 3 --role partner_editor \
+    --url https://maillage.caf18.fr --smtp-addr smtp.caf18.fr:587 --smtp-from maillage@caf18.fr --smtp-user maillage`,
 				Flags: func(fs *flag.FlagSet) {
 					fs.Int64("org", 0, "organisation (identifiant)")
 					fs.String("role", "", "rôle : admin, caf_staff, partner_editor, partner_reader, observer")
 					fs.String("url", "", "adresse publique de Maillage (défaut : http://"+DefaultAddr+")")
+					smtpFlags(fs)
 				},
 				Run: runUserInvite,
 			},
@@ -167,6 +176,10 @@ func runUserCreate(ctx context.Context, env *Env, fs *flag.FlagSet, args []strin
 	if org == 0 || role == "" {
 		return fmt.Errorf("précisez --admin, ou --org et --role")
 	}
+	mailer, err := smtpMailer(fs)
+	if err != nil {
+		return err
+	}
 	pw, err := readPassword(env, flagStr(fs, "password-stdin") == "true")
 	if err != nil {
 		return err
@@ -177,19 +190,48 @@ func runUserCreate(ctx context.Context, env *Env, fs *flag.FlagSet, args []strin
 	}
 	defer st.Close()
 	svc := auth.NewService(st)
+	svc.Mailer = mailer
 	u, err := svc.CreateUser(ctx, args[0], flagStr(fs, "name"), pw, org, role)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Compte %d créé : %s (%s, organisation %d).\n", u.ID, u.Email, role, org)
 	if pw == "" {
-		tok, inv, err := svc.Invite(ctx, u.Email, org, role)
+		tok, inv, mr, err := svc.InviteMail(ctx, u.Email, org, role, baseURL(fs))
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "Lien d'invitation (usage unique, valable jusqu'au %s) :\n%s/invitation/%s\n",
 			inv.ExpiresAt.Local().Format("02/01/2006 15:04"), baseURL(fs), tok)
+		return reportMail(env, mr)
 	}
+	return nil
+}
+
+// smtpFlags declares the SMTP configuration flags (user create, user
+// invite, serve).
+func smtpFlags(fs *flag.FlagSet) {
+	fs.String("smtp-addr", "", "serveur SMTP HÔTE:PORT pour envoyer les invitations par courriel (sans : aucun courriel)")
+	fs.String("smtp-from", "", "adresse d'expédition des courriels (ex. maillage@caf18.fr)")
+	fs.String("smtp-user", "", "identifiant SMTP (mot de passe : variable d'environnement "+auth.PasswordEnv+")")
+}
+
+// smtpMailer reads the SMTP flags: nil without --smtp-addr.
+func smtpMailer(fs *flag.FlagSet) (*auth.Mailer, error) {
+	return auth.NewMailer(strings.TrimSpace(flagStr(fs, "smtp-addr")), strings.TrimSpace(flagStr(fs, "smtp-from")),
+		flagStr(fs, "smtp-user"), os.Getenv(auth.PasswordEnv))
+}
+
+// reportMail tells the administrator what became of the invitation mail;
+// a failed send is an error (exit status 1) once the link is printed.
+func reportMail(env *Env, mr *auth.MailResult) error {
+	if mr == nil {
+		return nil
+	}
+	if !mr.Sent {
+		return errors.New(mr.Message())
+	}
+	fmt.Fprintln(env.Stdout, mr.Message())
 	return nil
 }
 
@@ -201,18 +243,24 @@ func runUserInvite(ctx context.Context, env *Env, fs *flag.FlagSet, args []strin
 	if org == 0 || role == "" {
 		return fmt.Errorf("--org et --role sont obligatoires")
 	}
+	mailer, err := smtpMailer(fs)
+	if err != nil {
+		return err
+	}
 	st, err := env.OpenStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tok, inv, err := auth.NewService(st).Invite(ctx, args[0], org, role)
+	svc := auth.NewService(st)
+	svc.Mailer = mailer
+	tok, inv, mr, err := svc.InviteMail(ctx, args[0], org, role, baseURL(fs))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Invitation de %s (%s, organisation %d), usage unique, valable jusqu'au %s :\n%s/invitation/%s\n",
 		inv.Email, inv.Role, inv.OrgID, inv.ExpiresAt.Local().Format("02/01/2006 15:04"), baseURL(fs), tok)
-	return nil
+	return reportMail(env, mr)
 }
 
 func runUserList(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
@@ -303,8 +351,8 @@ func runOrgList(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) 
 // withAccounts wires accounts into the server options (sessions, API
 // tokens, route policy, audit, accounts routes and pages) and returns the
 // guarded store that the server must use.
-func withAccounts(st domain.Store, opts *server.Options, secureCookies bool) domain.Store {
-	h := authhttp.Setup(st, st, authhttp.Options{SecureCookies: secureCookies, Logger: opts.Logger})
+func withAccounts(st domain.Store, opts *server.Options, secureCookies bool, mailer *auth.Mailer) domain.Store {
+	h := authhttp.Setup(st, st, authhttp.Options{SecureCookies: secureCookies, Logger: opts.Logger, Mailer: mailer})
 	opts.Wrap = h.Wrap
 	h.APIOptions(&opts.API)
 	return h.Store()

@@ -80,6 +80,11 @@ type (
 	NewInvitation struct {
 		Link       string             `json:"link"` // shown once
 		Invitation *domain.Invitation `json:"invitation"`
+		// Mail is the outcome of the invitation mail (absent without an
+		// SMTP server; sent false and error when the send failed: the
+		// invitation stays valid).
+		Mail    *auth.MailResult `json:"mail,omitempty"`
+		Message string           `json:"message"`
 	}
 	PartnershipRequest struct {
 		OrgA int64 `json:"org_a"`
@@ -425,18 +430,18 @@ func (h *Handlers) Routes() []*api.Route {
 			}},
 		{Method: "POST", Path: "/admin/invitations", Tag: "administration", Kind: "admin", OperationID: "createInvitation", Write: true,
 			Summary:     "Inviter une personne dans une organisation avec un rôle",
-			Description: "Renvoie le lien à usage unique (valable 7 jours), affiché une seule fois.",
+			Description: "Renvoie le lien à usage unique (valable 7 jours), affiché une seule fois ; avec un serveur SMTP configuré, le lien est aussi envoyé par courriel (champ mail : résultat de l'envoi ; un échec laisse l'invitation valable).",
 			Body:        InvitationRequest{}, Response: NewInvitation{}, Status: http.StatusCreated,
 			Handle: func(w http.ResponseWriter, r *http.Request) error {
 				var req InvitationRequest
 				if err := decode(r, &req); err != nil {
 					return err
 				}
-				tok, inv, err := s.Invite(r.Context(), req.Email, req.OrgID, req.Role)
+				tok, inv, mr, err := s.InviteMail(r.Context(), req.Email, req.OrgID, req.Role, h.base(r))
 				if err != nil {
 					return err
 				}
-				return writeJSON(w, http.StatusCreated, NewInvitation{Link: h.link(r, tok), Invitation: inv})
+				return writeJSON(w, http.StatusCreated, NewInvitation{Link: h.link(r, tok), Invitation: inv, Mail: mr, Message: mr.Message()})
 			}},
 		{Method: "POST", Path: "/admin/partnerships", Tag: "administration", Kind: "admin", OperationID: "addPartnership", Write: true,
 			Summary: "Déclarer deux organisations partenaires (visibilité « partners »)", Body: PartnershipRequest{},

@@ -18,6 +18,8 @@ type Options struct {
 	// BaseURL prefixes invitation links; empty: taken from the request.
 	BaseURL string
 	Logger  *slog.Logger
+	// Mailer sends invitation links by mail (nil: no SMTP server, no mail).
+	Mailer *auth.Mailer
 }
 
 // Handlers serves the accounts routes and pages.
@@ -42,6 +44,7 @@ func Setup(st domain.Store, acc domain.AccountStore, o Options) *Handlers {
 	svc := auth.NewService(acc)
 	svc.SecureCookies = o.SecureCookies
 	svc.BaseURL = o.BaseURL
+	svc.Mailer = o.Mailer
 	if o.Logger != nil {
 		svc.Log = o.Logger
 	}
@@ -96,15 +99,15 @@ func (h *Handlers) APIOptions(o *api.Options) {
 
 // link is the invitation link for a token.
 func (h *Handlers) link(r *http.Request, token string) string {
-	base := strings.TrimRight(h.opts.BaseURL, "/")
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil || h.opts.SecureCookies {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
+	return h.base(r) + "/invitation/" + token
+}
+
+// base is the public address of the instance for links.
+func (h *Handlers) base(r *http.Request) string {
+	if base := strings.TrimRight(h.opts.BaseURL, "/"); base != "" {
+		return base
 	}
-	return base + "/invitation/" + token
+	return auth.RequestBaseURL(r, h.opts.SecureCookies)
 }
 
 // CreateOrganisation creates an organisation, checking its actor exists.

@@ -208,6 +208,7 @@ type valueImport struct {
 	lastKnown          *domain.Indicator
 	lastYearCell       string
 	lastYear           int
+	resolved           seqCache[resolution] // territory codes in file order
 
 	dups      map[uint64]int32
 	dupsFull  bool
@@ -452,7 +453,13 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 		bad = append(bad, row.Errorf(v.cTerr, "obligatoire"))
 		return out
 	}
-	res, ok := v.pl.resolve(code)
+	res, ok := v.resolved.get(code)
+	if !ok {
+		res, ok = v.pl.resolve(code)
+		if ok {
+			v.resolved.add(code, res)
+		}
+	}
 	if !ok {
 		v.k.Read++
 		bad = append(bad, row.Errorf(v.cTerr, "%s", unknownCode(code)))

@@ -24,6 +24,8 @@ type Checker struct {
 	loaded  bool
 	seenInd map[string]bool // validated indicator codes (bulk fast path)
 	lastInd string          // the last of them: values come grouped by indicator
+	// valueTerr resolves the territories of values in file order.
+	valueTerr seqCache[terrEntry]
 }
 
 type terrEntry struct {
@@ -201,14 +203,22 @@ func (c *Checker) IndicatorValue(ctx context.Context, v *domain.IndicatorValue) 
 	if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
 		val.Add("value", "valeur non numérique")
 	}
-	cur, _, ok, err := c.Territory(ctx, v.Territory)
-	if err != nil {
-		return err
+	e, hit := c.valueTerr.get(v.Territory)
+	if !hit {
+		cur, typ, ok, err := c.Territory(ctx, v.Territory)
+		if err != nil {
+			return err
+		}
+		e = terrEntry{cur, typ}
+		if !ok {
+			e = terrEntry{}
+		}
+		c.valueTerr.add(v.Territory, e)
 	}
-	if !ok {
+	if e.code == "" {
 		val.Add("territory", "territoire inconnu %q", v.Territory)
 	} else {
-		v.Territory = cur
+		v.Territory = e.code
 	}
 	return val.Err()
 }

@@ -144,7 +144,22 @@ func (h *handler) loadTerritory(ctx context.Context, code string, inds map[strin
 		td.Communes = pg.Items
 		sort.Slice(td.Communes, func(i, j int) bool { return td.Communes[i].Name < td.Communes[j].Name })
 	}
-	own, err := h.readValues(ctx, td, domain.IndicatorValueFilter{Territory: t.Code})
+	// One read per indicator, a few at a time: the reads of a département
+	// (~86,000 values on the national set) use the store's reader pool
+	// instead of one connection.
+	codes := make([]string, 0, len(inds))
+	for c := range inds {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	fs := make([]domain.IndicatorValueFilter, len(codes))
+	for i, c := range codes {
+		fs[i] = domain.IndicatorValueFilter{Territory: t.Code, Indicator: c}
+	}
+	if len(fs) == 0 {
+		fs = []domain.IndicatorValueFilter{{Territory: t.Code}}
+	}
+	own, err := h.readValues(ctx, td, fs)
 	if err != nil {
 		return nil, err
 	}
@@ -160,41 +175,68 @@ func (h *handler) loadTerritory(ctx context.Context, code string, inds map[strin
 
 // readValues reads indicator values of a territory's communes into
 // td.ByCommune and returns the group's own values (indicator → year →
-// value), which win over the aggregate of its communes.
-func (h *handler) readValues(ctx context.Context, td *territoryData, f domain.IndicatorValueFilter) (map[string]map[int]float64, error) {
-	own := map[string]map[int]float64{}
-	group := td.T.Type != domain.TypeCommune && td.T.Type != domain.TypeArrondissement
-	// One read without a limit: paging with LIMIT/OFFSET made the store
-	// count and skip the département's ~86,000 values once per page.
-	f.Offset, f.Limit = 0, 0
-	pg, err := h.s.IndicatorValues(ctx, f)
-	if err != nil {
+// value), which win over the aggregate of its communes. The filters are
+// read concurrently (readers at most), then merged in their order.
+func (h *handler) readValues(ctx context.Context, td *territoryData, fs []domain.IndicatorValueFilter) (map[string]map[int]float64, error) {
+	res := make([][]domain.IndicatorValue, len(fs))
+	errs := make([]error, len(fs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(readers, len(fs)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(fs) || ctx.Err() != nil {
+					return
+				}
+				f := fs[i]
+				// One read without a limit: paging with LIMIT/OFFSET made the
+				// store count and skip the values once per page.
+				f.Offset, f.Limit = 0, 0
+				pg, err := h.s.IndicatorValues(ctx, f)
+				res[i], errs[i] = pg.Items, err
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	for _, v := range pg.Items {
-		if v.Territory == td.T.Code && group {
-			// The group's own value (an official figure for the EPCI or
-			// the département) wins over the sum of its communes below.
-			if own[v.Indicator] == nil {
-				own[v.Indicator] = map[int]float64{}
+	own := map[string]map[int]float64{}
+	group := td.T.Type != domain.TypeCommune && td.T.Type != domain.TypeArrondissement
+	for i, items := range res {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for _, v := range items {
+			if v.Territory == td.T.Code && group {
+				// The group's own value (an official figure for the EPCI or
+				// the département) wins over the sum of its communes below.
+				if own[v.Indicator] == nil {
+					own[v.Indicator] = map[int]float64{}
+				}
+				own[v.Indicator][v.Year] = v.Value
+				continue
 			}
-			own[v.Indicator][v.Year] = v.Value
-			continue
+			byYear := td.ByCommune[v.Indicator]
+			if byYear == nil {
+				byYear = map[int]map[string]float64{}
+				td.ByCommune[v.Indicator] = byYear
+			}
+			m := byYear[v.Year]
+			if m == nil {
+				m = map[string]float64{}
+				byYear[v.Year] = m
+			}
+			m[v.Territory] = v.Value
 		}
-		byYear := td.ByCommune[v.Indicator]
-		if byYear == nil {
-			byYear = map[int]map[string]float64{}
-			td.ByCommune[v.Indicator] = byYear
-		}
-		m := byYear[v.Year]
-		if m == nil {
-			m = map[string]float64{}
-			byYear[v.Year] = m
-		}
-		m[v.Territory] = v.Value
 	}
 	return own, nil
 }
+
+// readers is how many indicator reads of one page run at once (the SQLite
+// store keeps at least four reader connections).
+const readers = 4
 
 // aggregate fills td.Agg from td.ByCommune: sums for counts, means weighted
 // by population for rates; the group's own values win.
@@ -282,7 +324,10 @@ func (h *handler) loadShape(ctx context.Context, code string) (*territoryData, e
 // year of each count, every year of each rate (the time series), and the
 // population of those years. A région holds thousands of communes: reading
 // all their values, or keeping them, would not scale.
-func (h *handler) loadParent(ctx context.Context, code string, inds map[string]*domain.Indicator, child *territoryData) (*territoryData, error) {
+//
+// Every year of a rate is read only for the indicator the page charts (sel):
+// the comparison table needs the latest year of the others.
+func (h *handler) loadParent(ctx context.Context, code string, inds map[string]*domain.Indicator, child *territoryData, sel string) (*territoryData, error) {
 	need := map[string]map[int]bool{}
 	add := func(ind string, y int) {
 		if need[ind] == nil {
@@ -296,6 +341,9 @@ func (h *handler) loadParent(ctx context.Context, code string, inds map[string]*
 			continue
 		}
 		if isRate(inds[ind]) {
+			if ind != sel {
+				ys = ys[len(ys)-1:]
+			}
 			for _, y := range ys {
 				add(ind, y)
 				add(domain.IndicatorPopulation, y)
@@ -324,22 +372,15 @@ func (h *handler) loadParent(ctx context.Context, code string, inds map[string]*
 		return nil, err
 	}
 	td = &territoryData{T: t, ByCommune: map[string]map[int]map[string]float64{}, Agg: map[string]map[int]float64{}}
-	own := map[string]map[int]float64{}
-	for ind, ys := range need {
-		for y := range ys {
-			o, err := h.readValues(ctx, td, domain.IndicatorValueFilter{Territory: code, Indicator: ind, Year: y})
-			if err != nil {
-				return nil, err
-			}
-			for i, m := range o {
-				if own[i] == nil {
-					own[i] = map[int]float64{}
-				}
-				for yy, v := range m {
-					own[i][yy] = v
-				}
-			}
+	var fs []domain.IndicatorValueFilter
+	for _, ind := range sortedKeys(need) {
+		for _, y := range years(need[ind]) {
+			fs = append(fs, domain.IndicatorValueFilter{Territory: code, Indicator: ind, Year: y})
 		}
+	}
+	own, err := h.readValues(ctx, td, fs)
+	if err != nil {
+		return nil, err
 	}
 	aggregate(td, inds, own)
 	td.ByCommune = nil // only the aggregates are kept
@@ -367,6 +408,16 @@ func nearestYear(byYear map[int]map[string]float64, y int) map[string]float64 {
 		}
 	}
 	return byYear[best]
+}
+
+// sortedKeys returns the sorted keys of a map.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 // years returns the sorted years of a map.

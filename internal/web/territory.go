@@ -285,9 +285,22 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 	if t.Region != "" && t.Type != domain.TypeRegion {
 		parentCodes = append(parentCodes, t.Region)
 	}
+	// map indicator and year
+	sel := r.URL.Query().Get("indicateur")
+	if _, ok := td.ByCommune[sel]; !ok || index[sel] == nil {
+		sel = ""
+	}
+	if sel == "" {
+		for _, ind := range inds {
+			if _, ok := td.ByCommune[ind.Code]; ok {
+				sel = ind.Code
+				break
+			}
+		}
+	}
 	var parents []*territoryData
 	for _, pc := range parentCodes {
-		ptd, err := h.loadParent(ctx, pc, index, td)
+		ptd, err := h.loadParent(ctx, pc, index, td, sel)
 		if err != nil {
 			continue
 		}
@@ -339,19 +352,6 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 	sort.SliceStable(d.KeyFigures, func(i, j int) bool {
 		return d.KeyFigures[i].Ind.Code == domain.IndicatorPopulation && d.KeyFigures[j].Ind.Code != domain.IndicatorPopulation
 	})
-	// map indicator and year
-	sel := r.URL.Query().Get("indicateur")
-	if _, ok := td.ByCommune[sel]; !ok || index[sel] == nil {
-		sel = ""
-	}
-	if sel == "" {
-		for _, ind := range inds {
-			if _, ok := td.ByCommune[ind.Code]; ok {
-				sel = ind.Code
-				break
-			}
-		}
-	}
 	for _, ind := range inds {
 		if _, ok := td.ByCommune[ind.Code]; ok {
 			d.Indicators = append(d.Indicators, option{ind.Code, ind.Label, ind.Code == sel})

@@ -154,7 +154,7 @@ func readJSONArray(path string, into any, r *run) (int, error) {
 	}
 	defer f.Close()
 	name := filepath.Base(path)
-	dec := json.NewDecoder(f)
+	dec := json.NewDecoder(skipBOM(f))
 	tok, err := dec.Token()
 	if d, ok := tok.(json.Delim); err != nil || !ok || d != '[' {
 		return 0, &tabular.LineError{File: name, Reason: "un tableau JSON est attendu"}

@@ -71,6 +71,7 @@ func ImportDataInclusion(ctx context.Context, s domain.Store, path string, opt O
 	if err != nil {
 		return r.rep, openErr(path, err)
 	}
+	data = trimBOM(data)
 	r.rep.Files = 1
 	file := filepath.Base(path)
 	structs, services, err := splitDataInclusion(file, data)

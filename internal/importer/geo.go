@@ -61,7 +61,7 @@ func ImportGeo(ctx context.Context, s domain.Store, path string, opt Options) (*
 	g := &geoImport{run: r, s: s, tx: tx, pl: pl, file: filepath.Base(path), path: path,
 		k: r.rep.kind("contours"), seen: map[string]int{}}
 	cr := &countReader{r: f}
-	err = g.read(cr, func() { r.progress(cr.n, size) })
+	err = g.read(skipBOM(cr), func() { r.progress(cr.n, size) })
 	if err == nil {
 		err = g.flush()
 	}

@@ -28,10 +28,29 @@ import (
 // fresh database: a postgres:// or postgresql:// URL selects PostgreSQL,
 // anything else is an SQLite file path.
 func Open(ctx context.Context, dsn string) (domain.Store, error) {
+	if isKeyValueDSN(dsn) {
+		return nil, domain.Errorf(domain.EINVALID, "%q ressemble à une connexion PostgreSQL au format clé=valeur, que Maillage ne lit pas (il créerait un fichier SQLite de ce nom) : donnez une URL, par exemple postgres://utilisateur@hôte:5432/base?sslmode=disable", dsn)
+	}
 	if IsPostgres(dsn) {
 		return postgres.Open(ctx, dsn)
 	}
 	return sqlite.Open(ctx, dsn)
+}
+
+// isKeyValueDSN reports whether dsn looks like a libpq key=value
+// connection string ("host=… user=… dbname=…").
+func isKeyValueDSN(dsn string) bool {
+	for _, f := range strings.Fields(dsn) {
+		k, _, ok := strings.Cut(f, "=")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(k) {
+		case "host", "hostaddr", "port", "user", "dbname", "password", "sslmode", "connect_timeout", "application_name", "search_path":
+			return true
+		}
+	}
+	return false
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,4 +110,29 @@ func canonical(t *testing.T, v any) string {
 	}
 	out, _ := json.Marshal(strip(x))
 	return string(out)
+}
+
+// A libpq key=value DSN is refused with a message naming the URL form,
+// instead of silently creating an SQLite file of that name.
+func TestOpenRefusesKeyValueDSN(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	dsn := "host=127.0.0.1 user=postgres dbname=test"
+	s, err := store.Open(context.Background(), dsn)
+	if err == nil {
+		s.Close()
+		t.Fatal("key=value DSN accepted")
+	}
+	if !strings.Contains(err.Error(), "postgres://") {
+		t.Fatalf("message: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("files created: %v", entries)
+	}
+	// A file path with '=' in it is still a file.
+	s, err = store.Open(context.Background(), filepath.Join(dir, "a=b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 }

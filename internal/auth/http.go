@@ -128,7 +128,7 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 		if strings.Contains(r.URL.RawQuery, "%00") || strings.ContainsRune(r.URL.Path, 0) || strings.Contains(r.URL.RawPath, "%00") {
 			// No text column of either database holds NUL (PostgreSQL
 			// refuses it): refuse it here rather than fail deep down.
-			WriteProblem(w, http.StatusBadRequest, domain.EINVALID, "Caractère nul interdit dans l'adresse.")
+			writeProblem(w, r, http.StatusBadRequest, domain.EINVALID, "Caractère nul interdit dans l'adresse.")
 			return
 		}
 		addr := ClientAddress(r)
@@ -161,6 +161,19 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 
 		_, pattern := routes.Handler(r)
 		rule, known := Routes[pattern]
+		if !known && !safeMethod(r.Method) {
+			if allow := allowedMethods(routes, r); len(allow) > 0 {
+				// the path is a route of another method: 405, nothing runs
+				w.Header().Set("Allow", strings.Join(allow, ", "))
+				msg := "Méthode " + r.Method + " non permise sur " + r.URL.Path + " (permises : " + strings.Join(allow, ", ") + ")."
+				if isAPI(r) {
+					writeProblem(w, r, http.StatusMethodNotAllowed, "method_not_allowed", msg)
+				} else {
+					http.Error(w, msg, http.StatusMethodNotAllowed)
+				}
+				return
+			}
+		}
 
 		if !safeMethod(r.Method) && se != nil && !rule.NewSession {
 			got := r.Header.Get(CSRFHeader)
@@ -244,16 +257,65 @@ func (s *Service) deny(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, LoginPath+"?retour="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	WriteProblem(w, status, code, domain.ErrorMessage(err))
+	writeProblem(w, r, status, code, domain.ErrorMessage(err))
 }
 
-// WriteProblem writes an application/problem+json answer (RFC 9457).
+// allowedMethods returns the methods the policy knows for the request's
+// path when its own method has no route there (the catch-all "GET /", the
+// not-found page, does not count): the Allow header of a 405.
+func allowedMethods(routes *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := routes.Handler(probe); pattern != "" && pattern != "GET /" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+// problemTitles mirrors the titles of internal/api/problem.go (which
+// imports this package, so it cannot be reused); a test keeps them equal.
+var problemTitles = map[int]string{
+	http.StatusBadRequest:          "Requête invalide",
+	http.StatusUnauthorized:        "Authentification requise",
+	http.StatusForbidden:           "Accès refusé",
+	http.StatusNotFound:            "Introuvable",
+	http.StatusMethodNotAllowed:    "Méthode non permise",
+	http.StatusInternalServerError: "Erreur interne",
+}
+
+// WriteProblem writes an application/problem+json answer (RFC 9457) in the
+// API's format: French title, type urn:maillage:problem:<code>.
 func WriteProblem(w http.ResponseWriter, status int, code, detail string) {
+	writeProblem(w, nil, status, code, detail)
+}
+
+// writeProblem is WriteProblem with the request's path as the instance.
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, code, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="maillage"`)
 	}
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": http.StatusText(status), "status": status, "code": code, "detail": detail})
+	title := problemTitles[status]
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	p := struct {
+		Type     string `json:"type"`
+		Title    string `json:"title"`
+		Status   int    `json:"status"`
+		Detail   string `json:"detail,omitempty"`
+		Instance string `json:"instance,omitempty"`
+		Code     string `json:"code"`
+	}{Type: "urn:maillage:problem:" + code, Title: title, Status: status, Detail: detail, Code: code}
+	if r != nil {
+		p.Instance = r.URL.Path
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p)
 }

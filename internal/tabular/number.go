@@ -77,12 +77,26 @@ var ErrEmpty = errors.New("vide")
 // non-breaking or thin spaces ("1 234", "1 234,5"), by points when a comma
 // is the decimal mark ("1.234,5"), or by commas when a point is
 // ("1,234.5"), an optional sign and exponent ("1,5E+06"). A lone comma is
-// always a decimal mark ("1,234" is 1.234). NaN, infinities, hexadecimal and
+// always a decimal mark ("1,234" is 1.234), a currency sign before or after
+// ("2 000 €", "1 234,50 EUR"). NaN, infinities, hexadecimal and
 // anything else are refused.
 func ParseNumber(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, ErrEmpty
+	}
+	// Excel's currency format: "2 000 €", "€1,234.50", "1 234,50 EUR".
+	if strings.ContainsAny(s, "€Rr") {
+		t := s
+		for _, cur := range []string{"€", "EUR", "eur", "Eur"} {
+			t = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(t, cur), cur))
+		}
+		if t != s {
+			if t == "" {
+				return 0, errNumber
+			}
+			s = t
+		}
 	}
 	// Drop grouping spaces (ASCII, no-break, narrow no-break, thin).
 	if strings.ContainsAny(s, " \u00a0\u202f\u2009'") {

@@ -99,7 +99,12 @@ func (s *Store) Bulk(ctx context.Context) (domain.BulkTx, error) {
 		b.Rollback()
 		return nil, err
 	}
-	l := &loader{tx: b.Tx, conn: b.Conn, stmts: map[string]driver.Stmt{}}
+	l := &loader{tx: b.Tx, conn: b.Conn, stmts: map[string]driver.Stmt{}, deferIdx: map[string]bool{}}
+	for _, t := range deferredIndexTables {
+		if b.Empty(t) {
+			l.deferIdx[t] = true
+		}
+	}
 	b.L = l
 	next := map[string]int64{}
 	b.Alloc = func(ctx context.Context, table string, n int) ([]int64, error) {
@@ -124,6 +129,13 @@ func (s *Store) Bulk(ctx context.Context) (domain.BulkTx, error) {
 type bulk struct{ *sqldb.Bulk }
 
 func (b *bulk) Commit() error {
+	// The secondary indexes dropped for the load, built in one sorted pass.
+	for _, q := range b.L.(*loader).dropped {
+		if _, err := b.Tx.Exec(q); err != nil {
+			b.Rollback()
+			return fmt.Errorf("reconstruction d'index après import : %w", err)
+		}
+	}
 	b.Tx.Exec("PRAGMA cache_size = -2000")
 	if err := b.Bulk.Commit(); err != nil {
 		return err
@@ -150,6 +162,47 @@ type loader struct {
 	stmts map[string]driver.Stmt
 	nv    []driver.NamedValue
 	q     strings.Builder
+
+	// deferIdx lists the tables, empty when the transaction began, whose
+	// non-unique indexes are dropped at their first load and recreated at
+	// commit (dropped holds the CREATE statements): filled row by row in
+	// random key order (actions by title and operator, fundings by funder),
+	// they cost a b-tree descent and a statement-journal page copy per row,
+	// where CREATE INDEX sorts once. Unique indexes stay: they enforce keys.
+	deferIdx map[string]bool
+	dropped  []string
+}
+
+// deferredIndexTables are the big tables of a national import whose
+// secondary indexes are built after a first load.
+var deferredIndexTables = []string{"actions", "fundings"}
+
+// dropIndexes drops the non-unique indexes of table, remembering them.
+func (l *loader) dropIndexes(ctx context.Context, table string) error {
+	rows, err := l.tx.QueryContext(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%'", table)
+	if err != nil {
+		return err
+	}
+	var names, sqls []string
+	for rows.Next() {
+		var n, q string
+		if err := rows.Scan(&n, &q); err != nil {
+			rows.Close()
+			return err
+		}
+		names, sqls = append(names, n), append(sqls, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i, n := range names {
+		if _, err := l.tx.ExecContext(ctx, `DROP INDEX "`+n+`"`); err != nil {
+			return err
+		}
+		l.dropped = append(l.dropped, sqls[i])
+	}
+	return nil
 }
 
 // rowsPerStatement balances statement length (parse and bind cost) against
@@ -161,6 +214,12 @@ func (l *loader) Load(ctx context.Context, sp *sqldb.Spec, args []any) error {
 	n := len(args) / k
 	if n == 0 {
 		return nil
+	}
+	if l.deferIdx[sp.Table] {
+		delete(l.deferIdx, sp.Table)
+		if err := l.dropIndexes(ctx, sp.Table); err != nil {
+			return err
+		}
 	}
 	per := rowsPerStatement(k)
 	head := "INSERT INTO " + sp.Table + " (" + strings.Join(sp.Cols, ", ") + ") VALUES "

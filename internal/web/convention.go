@@ -144,6 +144,8 @@ func (h *handler) conventionPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Query().Get("ok") == "mesure" {
 		data.Flash = "La mesure est enregistrée."
+	} else if msg, ok := createdFlash[r.URL.Query().Get("ok")]; ok {
+		data.Flash = msg // conv_create.go
 	}
 	h.renderConv(w, r, http.StatusOK, data)
 }

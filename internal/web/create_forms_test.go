@@ -199,8 +199,8 @@ func TestCreateForms(t *testing.T) {
 				if n := count(c.kind); n != before+1 {
 					t.Fatalf("%s: %d → %d after a valid form", c.kind, before, n)
 				}
+				must(t, do(agent, "GET", strings.SplitN(r.header.Get("Location"), "#", 2)[0], nil), 200, "fr-alert--success")
 				loc := strings.SplitN(r.header.Get("Location"), "?", 2)[0]
-				must(t, do(agent, "GET", loc, nil), 200)
 				var created int64
 				fmt.Sscanf(loc[strings.LastIndex(loc, "/")+1:], "%d", &created)
 				switch c.kind {

@@ -15,6 +15,15 @@ import (
 	"maillage/internal/domain"
 )
 
+// createdFlash are the messages shown on a body's or a convention's page
+// after a creation form (the ok parameter of the redirect).
+var createdFlash = map[string]string{
+	"creee":    "La création est enregistrée.",
+	"reunion":  "La réunion est enregistrée.",
+	"decision": "La décision est enregistrée : elle apparaît dans le suivi, avec son porteur et son échéance.",
+	"fiche":    "La fiche action est ajoutée au plan d’action.",
+}
+
 // splitLine cuts a line of a multi-line field at " ; " (or ";").
 func splitLine(line string) []string {
 	parts := strings.Split(line, ";")

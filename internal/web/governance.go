@@ -143,6 +143,8 @@ func (h *handler) bodyPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Query().Get("ok") == "suivi" {
 		data.Flash = "Le suivi de la décision est enregistré."
+	} else if msg, ok := createdFlash[r.URL.Query().Get("ok")]; ok {
+		data.Flash = msg // gov_create.go
 	}
 	h.renderBody(w, r, http.StatusOK, data)
 }

@@ -439,17 +439,37 @@ func (h *handler) basemap(ctx context.Context, td *territoryData, width int) *ma
 	if bm != nil {
 		return bm
 	}
+	// One geometry read per commune, a few at a time (a département has
+	// hundreds of communes), kept in the communes' order.
+	geoms := make([]*mapsvg.Feature, len(td.Communes))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(readers, len(td.Communes)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(td.Communes) || ctx.Err() != nil {
+					return
+				}
+				c := &td.Communes[i]
+				b, err := h.s.TerritoryGeometry(ctx, c.Code)
+				if err != nil || len(b) == 0 {
+					continue
+				}
+				g, err := mapsvg.ParseGeometry(b)
+				if err != nil || g == nil {
+					continue
+				}
+				geoms[i] = &mapsvg.Feature{Code: c.Code, Name: c.Name, Geometry: g}
+			}
+		})
+	}
+	wg.Wait()
 	feats := make([]mapsvg.Feature, 0, len(td.Communes))
-	for _, c := range td.Communes {
-		b, err := h.s.TerritoryGeometry(ctx, c.Code)
-		if err != nil || len(b) == 0 {
-			continue
+	for _, f := range geoms {
+		if f != nil {
+			feats = append(feats, *f)
 		}
-		g, err := mapsvg.ParseGeometry(b)
-		if err != nil || g == nil {
-			continue
-		}
-		feats = append(feats, mapsvg.Feature{Code: c.Code, Name: c.Name, Geometry: g})
 	}
 	bm = mapsvg.NewBasemap(feats, width, 0.6)
 	h.cache.mu.Lock()

@@ -69,9 +69,9 @@ func (h *handler) diagnosticReport(w http.ResponseWriter, r *http.Request) {
 			if len(data.MapRows) > 40 {
 				data.MapRows = data.MapRows[:40]
 			}
-			_, inds, err := h.indicatorIndex(ctx)
-			if err == nil {
-				if td, err := h.loadTerritory(ctx, d.Perimeter, inds); err == nil {
+			{
+				// only the outlines: the map draws the snapshot's figures
+				if td, err := h.loadShape(ctx, d.Perimeter); err == nil {
 					bm := h.basemap(ctx, td, 640)
 					data.MapTitle = fmt.Sprintf("Accessibilité pour 1 000 personnes concernées (portrait figé du %s)", frenchDate(p.TakenAt))
 					data.Map = template.HTML(bm.Render(mapsvg.Choropleth{ID: "carte-rapport", Title: data.MapTitle,

@@ -98,6 +98,8 @@ type Snapshot struct {
 	// hot packs the fields the overlap search reads for each candidate, so
 	// that one cache line serves them all.
 	hot []actHot
+	// zones groups the actions by zone for the overlap count (zones.go).
+	zones *zoneIndex
 	// Supply spread of each action: communes and shares (summing to 1);
 	// only during Build.
 	supOff     []int32
@@ -106,11 +108,6 @@ type Snapshot struct {
 	// Zone of each action (communes served), sorted.
 	zoneOff     []int32
 	zoneCommune []int32
-	// coreOff/coreCommune: the smallest set of the zone's most populated
-	// communes holding more than half of its population (overlap candidates);
-	// for a group zone, the group's core (groupCore).
-	coreOff     []int32
-	coreCommune []int32
 	// actZoneGroup: the zone is exactly this group (-1: zoneCommune lists it).
 	actZoneGroup []int32
 
@@ -128,18 +125,6 @@ type Snapshot struct {
 	gZoneOff    []int32
 	gZoneAct    []int32
 	gZoneThemes []uint64
-	// The same group zone lists split by theme (bucket g·len(Themes)+t),
-	// for the overlap search: an action only meets its own themes' buckets.
-	gtOff    []int32
-	gtAct    []int32
-	gtThemes []uint64
-	gtHot    []actHot
-	// Commune zone lists split by theme (bucket c·len(Themes)+t), with the
-	// hot fields inline so that the overlap search reads them in sequence.
-	ctOff    []int32
-	ctAct    []int32
-	ctThemes []uint64
-	ctHot    []actHot
 
 	// By commune: supply entries (action, share) and zone entries (action).
 	cSupOff   []int32
@@ -244,14 +229,6 @@ func (s *Snapshot) zoneOf(a int32) []int32 {
 		return s.Groups[g].Members
 	}
 	return s.zoneCommune[s.zoneOff[a]:s.zoneOff[a+1]]
-}
-
-// coreOfAction returns the core communes of an action's zone.
-func (s *Snapshot) coreOfAction(a int32) []int32 {
-	if g := s.actZoneGroup[a]; g >= 0 {
-		return s.groupCore[s.groupCoreOff[g]:s.groupCoreOff[g+1]]
-	}
-	return s.coreCommune[s.coreOff[a]:s.coreOff[a+1]]
 }
 
 type actHot struct {
@@ -790,7 +767,6 @@ func (b *Builder) Build() (*Snapshot, error) {
 	s.actZoneGroup = make([]int32, na)
 	s.supOff = make([]int32, na+1)
 	s.zoneOff = make([]int32, na+1)
-	s.coreOff = make([]int32, na+1)
 	s.buildGroups()
 	ng := len(s.Groups)
 	cSupCount := make([]int32, s.N+1)
@@ -848,10 +824,8 @@ func (b *Builder) Build() (*Snapshot, error) {
 				zp += s.Pop[c]
 			}
 			s.ActZonePop[ai] = zp
-			s.coreCommune = append(s.coreCommune, s.coreOf(zone, zp)...)
 		}
 		s.zoneOff[ai+1] = int32(len(s.zoneCommune))
-		s.coreOff[ai+1] = int32(len(s.coreCommune))
 		r.places, r.zone = nil, nil
 	}
 	b.actRaw = nil
@@ -864,6 +838,7 @@ func (b *Builder) Build() (*Snapshot, error) {
 		s.hot[ai] = actHot{zonePop: s.ActZonePop[ai], publics: s.ActPublics[ai], start: s.ActStart[ai], end: s.ActEnd[ai],
 			operator: s.ActOperator[ai], zoneLen: zl}
 	}
+	s.buildZones()
 	// Commune → actions and group → actions, CSR.
 	s.cSupOff = prefix(cSupCount)
 	s.cZoneOff = prefix(cZoneCount)
@@ -915,67 +890,6 @@ func (b *Builder) Build() (*Snapshot, error) {
 		s.gZoneThemes[gfz[g]] = s.ActThemes[ai]
 		gfz[g]++
 	}
-	nt := len(s.Themes)
-	gtCount := make([]int32, ng*nt+1)
-	for ai := 0; ai < na; ai++ {
-		if g := s.actZoneGroup[ai]; g >= 0 {
-			for t := 0; t < nt; t++ {
-				if s.ActThemes[ai]&(1<<uint(t)) != 0 {
-					gtCount[int(g)*nt+t]++
-				}
-			}
-		}
-	}
-	s.gtOff = prefix(gtCount)
-	s.gtAct = make([]int32, s.gtOff[ng*nt])
-	s.gtThemes = make([]uint64, s.gtOff[ng*nt])
-	s.gtHot = make([]actHot, s.gtOff[ng*nt])
-	gft := append([]int32(nil), s.gtOff...)
-	for ai := 0; ai < na; ai++ {
-		if g := s.actZoneGroup[ai]; g >= 0 {
-			for t := 0; t < nt; t++ {
-				if s.ActThemes[ai]&(1<<uint(t)) != 0 {
-					k := int(g)*nt + t
-					s.gtAct[gft[k]] = int32(ai)
-					s.gtThemes[gft[k]] = s.ActThemes[ai]
-					s.gtHot[gft[k]] = s.hot[ai]
-					gft[k]++
-				}
-			}
-		}
-	}
-	ctCount := make([]int32, s.N*nt+1)
-	for ai := 0; ai < na; ai++ {
-		for e := s.zoneOff[ai]; e < s.zoneOff[ai+1]; e++ {
-			c := int(s.zoneCommune[e])
-			for t := 0; t < nt; t++ {
-				if s.ActThemes[ai]&(1<<uint(t)) != 0 {
-					ctCount[c*nt+t]++
-				}
-			}
-		}
-	}
-	s.ctOff = prefix(ctCount)
-	total := s.ctOff[s.N*nt]
-	s.ctAct = make([]int32, total)
-	s.ctThemes = make([]uint64, total)
-	s.ctHot = make([]actHot, total)
-	cft := append([]int32(nil), s.ctOff...)
-	for ai := 0; ai < na; ai++ {
-		for e := s.zoneOff[ai]; e < s.zoneOff[ai+1]; e++ {
-			c := int(s.zoneCommune[e])
-			for t := 0; t < nt; t++ {
-				if s.ActThemes[ai]&(1<<uint(t)) != 0 {
-					k := c*nt + t
-					s.ctAct[cft[k]] = int32(ai)
-					s.ctThemes[cft[k]] = s.ActThemes[ai]
-					s.ctHot[cft[k]] = s.hot[ai]
-					cft[k]++
-				}
-			}
-		}
-	}
-
 	// Fundings by action.
 	fcount := make([]int32, na+1)
 	type fr struct {

@@ -86,6 +86,9 @@ func (b *bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 	n := 0
 	var perr error
 	buf := make([]any, 0, copyBatch*4)
+	var lastInd string
+	var lastYear int
+	var indBox, yearBox any
 	for v := range values {
 		if err := b.CheckValue(ctx, &v); err != nil {
 			perr = err
@@ -96,7 +99,12 @@ func (b *bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 			dups = append(dups, v)
 			continue
 		}
-		buf = append(buf, v.Indicator, v.Year, v.Territory, v.Value)
+		// Consecutive values share the boxed indicator and year.
+		if v.Indicator != lastInd || v.Year != lastYear || indBox == nil {
+			lastInd, lastYear = v.Indicator, v.Year
+			indBox, yearBox = v.Indicator, any(v.Year)
+		}
+		buf = append(buf, indBox, yearBox, v.Territory, v.Value)
 		if len(buf) == cap(buf) {
 			select {
 			case batches <- buf:
@@ -185,6 +193,15 @@ func (s *chanSource) Err() error             { return nil }
 type keySet struct {
 	terr map[string]int
 	bits map[indYear][]uint64
+	// Values come grouped by indicator and year, territories in the same
+	// order in each group: the last group's bitset and the territories'
+	// order spare the two map lookups per value.
+	last    indYear
+	lastBS  []uint64
+	order   []string
+	orderT  []int
+	pos     int
+	ordered bool // order holds a whole first group
 }
 
 type indYear struct {
@@ -196,17 +213,38 @@ func newKeySet() *keySet { return &keySet{terr: map[string]int{}, bits: map[indY
 
 // add records v's key and reports whether it was new.
 func (k *keySet) add(v domain.IndicatorValue) bool {
-	t, ok := k.terr[v.Territory]
-	if !ok {
-		t = len(k.terr)
-		k.terr[v.Territory] = t
+	var t int
+	switch {
+	case k.pos < len(k.order) && k.order[k.pos] == v.Territory:
+		t = k.orderT[k.pos]
+		k.pos++
+	case len(k.order) > 0 && k.order[0] == v.Territory:
+		t, k.pos, k.ordered = k.orderT[0], 1, true
+	default:
+		var ok bool
+		t, ok = k.terr[v.Territory]
+		if !ok {
+			t = len(k.terr)
+			k.terr[v.Territory] = t
+		}
+		if !k.ordered && k.pos == len(k.order) && len(k.order) < 1<<17 {
+			k.order = append(k.order, v.Territory)
+			k.orderT = append(k.orderT, t)
+			k.pos++
+		}
 	}
 	key := indYear{v.Indicator, v.Year}
-	bs := k.bits[key]
+	var bs []uint64
+	if k.lastBS != nil && key == k.last {
+		bs = k.lastBS
+	} else {
+		bs = k.bits[key]
+	}
 	if w := t / 64; w >= len(bs) {
 		bs = append(bs, make([]uint64, w+1-len(bs)+len(bs)/2)...)
 		k.bits[key] = bs
 	}
+	k.last, k.lastBS = key, bs
 	w, m := t/64, uint64(1)<<(t%64)
 	if bs[w]&m != 0 {
 		return false

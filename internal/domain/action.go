@@ -132,6 +132,13 @@ func (a *Action) Validate(ref *Referentials) error {
 			v.Add("roles", "rôle inconnu %q", r.Role)
 		}
 	}
+	v.MaxLen("title", a.Title, MaxName)
+	v.MaxLen("description", a.Description, MaxText)
+	v.MaxLen("external_id", a.ExternalID, MaxName)
+	v.MaxLen("source", a.Source, MaxName)
+	for i, z := range a.Zone {
+		v.MaxLenOf("zone", nth("territoire", i), z, MaxCode)
+	}
 	if a.Source == "" {
 		a.Source = SourceMaillage
 	}

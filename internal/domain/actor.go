@@ -41,6 +41,10 @@ func (a *Actor) Validate(ref *Referentials) error {
 	if a.Commune != "" && !IsCommuneCode(a.Commune) {
 		v.Add("commune", "code commune invalide %q", a.Commune)
 	}
+	v.MaxLen("name", a.Name, MaxName)
+	v.MaxLen("external_id", a.ExternalID, MaxName)
+	v.MaxLen("source", a.Source, MaxName)
+	v.MaxLen("territory", a.Territory, MaxCode)
 	if a.Source == "" {
 		a.Source = SourceMaillage
 	}

@@ -102,6 +102,16 @@ func (c *Convention) Validate(ref *Referentials) error {
 	default:
 		v.Add("renewal", "état de renouvellement inconnu %q (attendu : in_progress, renewed, not_renewed)", c.Renewal)
 	}
+	v.MaxLen("title", c.Title, MaxName)
+	v.MaxLen("perimeter", c.Perimeter, MaxCode)
+	for i, s := range c.Signatories {
+		item := nth("signataire", i)
+		v.MaxLenOf("signatories", item, s.Name, MaxName)
+		v.MaxLenOf("signatories", item, s.Role, MaxName)
+	}
+	for i, a := range c.Amendments {
+		v.MaxLenOf("amendments", nth("avenant", i), a.Summary, MaxText)
+	}
 	return partnersMeta(&c.Meta, &v)
 }
 
@@ -226,6 +236,26 @@ func (f *FicheAction) Validate(c *Convention, ref *Referentials) error {
 	default:
 		v.Add("status", "statut inconnu %q (attendu : planned, in_progress, done, abandoned)", f.Status)
 	}
+	v.MaxLen("number", f.Number, MaxCode)
+	v.MaxLen("axis", f.Axis, MaxName)
+	v.MaxLen("title", f.Title, MaxName)
+	v.MaxLen("objective", f.Objective, MaxText)
+	v.MaxLen("lead_name", f.LeadName, MaxName)
+	for i, b := range f.Budget {
+		v.MaxLenOf("budget", nth("ligne", i), b.FunderName, MaxName)
+	}
+	for i, m := range f.Milestones {
+		v.MaxLenOf("milestones", nth("jalon", i), m.Title, MaxName)
+	}
+	for i, ind := range f.Indicators {
+		item := nth("indicateur", i)
+		v.MaxLenOf("indicators", item, ind.Key, MaxCode)
+		v.MaxLenOf("indicators", item, ind.Label, MaxName)
+		v.MaxLenOf("indicators", item, ind.Unit, MaxName)
+	}
+	for i, k := range f.Priorities {
+		v.MaxLenOf("priorities", nth("priorité", i), k, MaxCode)
+	}
 	return partnersMeta(&f.Meta, &v)
 }
 
@@ -275,6 +305,7 @@ func (m *Measurement) Validate(f *FicheAction, c *Convention) error {
 	if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
 		v.Add("value", "valeur non numérique")
 	}
+	v.MaxLen("comment", m.Comment, MaxText)
 	return partnersMeta(&m.Meta, &v)
 }
 

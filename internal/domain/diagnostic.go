@@ -136,6 +136,17 @@ func (d *Diagnostic) Validate(ref *Referentials) error {
 	if StageIndex(d.Stage) < 0 {
 		v.Add("stage", "étape inconnue %q (attendu : %s)", d.Stage, strings.Join(Stages, ", "))
 	}
+	v.MaxLen("title", d.Title, MaxName)
+	v.MaxLen("description", d.Description, MaxText)
+	v.MaxLen("perimeter", d.Perimeter, MaxCode)
+	for i, p := range d.Participants {
+		item := nth("participant", i)
+		v.MaxLenOf("participants", item, p.Name, MaxName)
+		v.MaxLenOf("participants", item, p.Role, MaxName)
+	}
+	for i, m := range d.StageMoves {
+		v.MaxLenOf("stage_moves", nth("étape", i), m.Note, MaxText)
+	}
 	return partnersMeta(&d.Meta, &v)
 }
 
@@ -227,6 +238,15 @@ func (a *Activity) Validate() error {
 		if strings.TrimSpace(p.Person) != "" {
 			a.PersonalData = true
 		}
+	}
+	v.MaxLen("title", a.Title, MaxName)
+	v.MaxLen("place", a.Place, MaxName)
+	v.MaxLen("notes", a.Notes, MaxText)
+	for i, p := range a.Participants {
+		item := nth("participant", i)
+		v.MaxLenOf("participants", item, p.Name, MaxName)
+		v.MaxLenOf("participants", item, p.Role, MaxName)
+		v.MaxLenOf("participants", item, p.Person, MaxName)
 	}
 	a.Meta.Defaults(VisibilityPartners)
 	if a.PersonalData && a.Visibility == VisibilityPublic {
@@ -346,6 +366,14 @@ func (f *Finding) Validate(ref *Referentials) error {
 			v.Add("evidence", "preuve n°%d : type inconnu %q (attendu : activity, indicator, analysis, action)", i+1, e.Kind)
 		}
 	}
+	v.MaxLen("statement", f.Statement, MaxText)
+	v.MaxLen("territory", f.Territory, MaxCode)
+	for i, e := range f.Evidence {
+		item := nth("preuve", i)
+		v.MaxLenOf("evidence", item, e.Territory, MaxCode)
+		v.MaxLenOf("evidence", item, e.Ref, MaxName)
+		v.MaxLenOf("evidence", item, e.Note, MaxText)
+	}
 	return partnersMeta(&f.Meta, &v)
 }
 
@@ -387,6 +415,7 @@ func (p *Position) Validate() error {
 	if p.Stance != StanceAgree && strings.TrimSpace(p.Comment) == "" {
 		v.Add("comment", "obligatoire pour une position nuancée ou en désaccord")
 	}
+	v.MaxLen("comment", p.Comment, MaxText)
 	return partnersMeta(&p.Meta, &v)
 }
 
@@ -433,6 +462,8 @@ func (r *Review) Validate() error {
 	default:
 		v.Add("decision", "décision inconnue %q (attendu : validated, amended, rejected)", r.Decision)
 	}
+	v.MaxLen("reason", r.Reason, MaxText)
+	v.MaxLen("new_statement", r.NewStatement, MaxText)
 	return v.Err()
 }
 
@@ -489,6 +520,13 @@ func (r *Restitution) Validate() error {
 		if strings.TrimSpace(p.Title) == "" {
 			v.Add("priorities", "priorité n°%d : intitulé obligatoire", i+1)
 		}
+	}
+	v.MaxLen("place", r.Place, MaxName)
+	v.MaxLen("notes", r.Notes, MaxText)
+	for i, p := range r.Priorities {
+		item := nth("priorité", i)
+		v.MaxLenOf("priorities", item, p.Key, MaxCode)
+		v.MaxLenOf("priorities", item, p.Title, MaxName)
 	}
 	return partnersMeta(&r.Meta, &v)
 }

@@ -63,6 +63,14 @@ func (b *Body) Validate(ref *Referentials) error {
 			v.Add("members", "membre n°%d : organisation, acteur ou nom obligatoire", i+1)
 		}
 	}
+	v.MaxLen("name", b.Name, MaxName)
+	v.MaxLen("territory", b.Territory, MaxCode)
+	for i, m := range b.Members {
+		item := nth("membre", i)
+		v.MaxLenOf("members", item, m.Name, MaxName)
+		v.MaxLenOf("members", item, m.Role, MaxName)
+		v.MaxLenOf("members", item, m.Person, MaxName)
+	}
 	return partnersMeta(&b.Meta, &v)
 }
 
@@ -119,6 +127,18 @@ func (m *Meeting) Validate() error {
 		if a.Duration < 0 {
 			v.Add("agenda", "point n°%d : durée négative", i+1)
 		}
+	}
+	v.MaxLen("place", m.Place, MaxName)
+	v.MaxLen("minutes", m.Minutes, MaxText)
+	for i, a := range m.Agenda {
+		item := nth("point", i)
+		v.MaxLenOf("agenda", item, a.Title, MaxName)
+		v.MaxLenOf("agenda", item, a.Notes, MaxText)
+	}
+	for i, a := range m.Attendance {
+		item := nth("présence", i)
+		v.MaxLenOf("attendance", item, a.Name, MaxName)
+		v.MaxLenOf("attendance", item, a.Person, MaxName)
 	}
 	return partnersMeta(&m.Meta, &v)
 }
@@ -184,6 +204,11 @@ func (d *Decision) Validate() error {
 		if f.Status != "" && !oneOf(f.Status, DecisionStatuses) {
 			v.Add("follow_ups", "suivi n°%d : statut inconnu %q", i+1, f.Status)
 		}
+	}
+	v.MaxLen("text", d.Text, MaxText)
+	v.MaxLen("owner_name", d.OwnerName, MaxName)
+	for i, f := range d.FollowUps {
+		v.MaxLenOf("follow_ups", nth("suivi", i), f.Text, MaxText)
 	}
 	return partnersMeta(&d.Meta, &v)
 }

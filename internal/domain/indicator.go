@@ -41,6 +41,11 @@ func (ind *Indicator) Validate(ref *Referentials) error {
 			}
 		}
 	}
+	v.MaxLen("code", ind.Code, MaxCode)
+	v.MaxLen("label", ind.Label, MaxName)
+	v.MaxLen("unit", ind.Unit, MaxName)
+	v.MaxLen("source", ind.Source, MaxName)
+	v.MaxLen("definition", ind.Definition, MaxText)
 	ind.Meta.Defaults(VisibilityPublic)
 	ind.Meta.validate(&v)
 	return v.Err()
@@ -65,6 +70,7 @@ func (iv *IndicatorValue) Validate() error {
 	if !IsCode(iv.Indicator) {
 		v.Add("indicator", "code d'indicateur invalide %q", iv.Indicator)
 	}
+	v.MaxLen("territory", iv.Territory, MaxCode)
 	if iv.Year < 1800 || iv.Year > 2200 {
 		v.Add("year", "année invalide %d", iv.Year)
 	}

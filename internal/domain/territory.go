@@ -81,6 +81,11 @@ func (t *Territory) Validate() error {
 	if t.Lon != nil && (*t.Lon < -180 || *t.Lon > 180) {
 		v.Add("lon", "longitude hors bornes : %v", *t.Lon)
 	}
+	v.MaxLen("code", t.Code, MaxCode)
+	v.MaxLen("name", t.Name, MaxName)
+	for i, m := range t.Members {
+		v.MaxLenOf("communes", nth("commune", i), m, MaxCode)
+	}
 	t.Meta.Defaults(VisibilityPublic)
 	t.Meta.validate(&v)
 	return v.Err()

@@ -15,6 +15,7 @@ import (
 	"math"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -357,7 +358,7 @@ func Load(ctx context.Context, st domain.Store) (*Snapshot, error) {
 				errs <- err
 				return
 			}
-			b.AddIndicatorValue(v.Territory, v.Indicator, v.Year, v.Value)
+			b.addValueRun(v.Territory, v.Indicator, v.Year, v.Value)
 		}
 		errs <- nil
 	}()
@@ -397,6 +398,16 @@ type Builder struct {
 	actRaw []rawAction
 	fndRaw []rawFunding
 	actors []domain.Actor
+	// valSeq: the territories of the previous (indicator, year) run of
+	// values with their commune index, and the position in the current run
+	// (Load streams values by indicator, year, territory: every run lists the
+	// same codes in the same order, so a string comparison replaces most
+	// map lookups). valInd/valYear/valCol: the current run's column.
+	valSeq  []valCode
+	valPos  int
+	valInd  string
+	valYear int
+	valCol  []float64
 	// pending values for group territories, resolved at Build.
 }
 
@@ -619,7 +630,11 @@ func (b *Builder) AddAction(a *domain.Action) {
 		r.publics = s.allPublics
 	}
 	for _, p := range a.Places {
-		r.places = append(r.places, b.communesOf(p)...)
+		if i, ok := s.codeIdx[p]; ok {
+			r.places = append(r.places, i) // a commune: no list to allocate
+		} else {
+			r.places = append(r.places, b.communesOf(p)...)
+		}
 	}
 	// A zone that is one group territory (an EPCI, a département...) is kept
 	// as the group: its communes are not copied for every action.
@@ -642,7 +657,11 @@ func (b *Builder) AddAction(a *domain.Action) {
 	}
 	if r.zoneGroup < 0 {
 		for _, z := range a.Zone {
-			r.zone = append(r.zone, b.communesOf(z)...)
+			if i, ok := s.codeIdx[z]; ok {
+				r.zone = append(r.zone, i)
+			} else {
+				r.zone = append(r.zone, b.communesOf(z)...)
+			}
 		}
 		r.zone = sortUnique(r.zone)
 	}
@@ -654,6 +673,48 @@ func (b *Builder) AddAction(a *domain.Action) {
 func (b *Builder) AddFunding(f *domain.Funding) {
 	b.freeze()
 	b.fndRaw = append(b.fndRaw, rawFunding{action: f.ActionID, funder: f.FunderID, year: int32(f.Year), amount: f.Amount})
+}
+
+type valCode struct {
+	code string
+	idx  int32
+}
+
+// addValueRun is AddIndicatorValue for values streamed in (indicator,
+// year, territory) order; any order stays correct, only slower.
+func (b *Builder) addValueRun(territory, indicator string, year int, value float64) {
+	if indicator != b.valInd || year != b.valYear || b.valCol == nil {
+		b.valInd, b.valYear, b.valPos, b.valCol = indicator, year, 0, nil
+	}
+	var i int32 = -1
+	if b.valPos < len(b.valSeq) && b.valSeq[b.valPos].code == territory {
+		i = b.valSeq[b.valPos].idx
+	} else {
+		var ok bool
+		if i, ok = b.s.codeIdx[territory]; !ok {
+			i = -1
+		}
+		vc := valCode{strings.Clone(territory), i}
+		if b.valPos < len(b.valSeq) && b.valSeq[b.valPos].code == territory {
+			b.valSeq[b.valPos] = vc
+		} else {
+			b.valSeq = append(b.valSeq, vc)
+		}
+	}
+	b.valPos++
+	if i < 0 || math.IsNaN(value) || math.IsInf(value, 0) {
+		if i < 0 {
+			b.AddIndicatorValue(territory, indicator, year, value) // group territories
+		}
+		return
+	}
+	if b.valCol == nil {
+		b.AddIndicatorValue(territory, indicator, year, value)
+		se := b.s.indicators[indicator]
+		b.valCol = se.vals[sort.SearchInts(se.years, year)]
+		return
+	}
+	b.valCol[i] = value
 }
 
 // AddIndicatorValue adds one value; values of unknown territories are ignored.

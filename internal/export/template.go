@@ -34,14 +34,14 @@ func TemplateSheets() []TemplateSheet {
 	return []TemplateSheet{
 		{Name: "actors", Columns: []TemplateColumn{
 			{Name: "id", Help: "Identifiant de l'acteur dans votre fichier (libre, unique) : les actions et les financements y renvoient. Réimporter le même identifiant met l'acteur à jour."},
-			{Name: "name", Help: "Nom de l'organisation (obligatoire)."},
+			{Name: "name", Help: "Nom de l'organisation (obligatoire, 300 caractères au plus)."},
 			{Name: "type", Help: "Type d'acteur : choisissez dans la liste (caf, commune, epci, departement, association, centre_social, evs...).", Ref: domain.RefActorType},
 			{Name: "siren", Help: "SIREN à 9 chiffres (facultatif, clé de Luhn vérifiée)."},
 			{Name: "commune", Help: "Code INSEE (5 caractères) de la commune du siège (facultatif)."},
 		}},
 		{Name: "actions", Columns: []TemplateColumn{
 			{Name: "id", Help: "Identifiant de l'action dans votre fichier (libre, unique) : les financements y renvoient."},
-			{Name: "title", Help: "Intitulé de l'action (obligatoire)."},
+			{Name: "title", Help: "Intitulé de l'action (obligatoire, 300 caractères au plus)."},
 			{Name: "operator_id", Help: "Identifiant (colonne id de la feuille actors) de l'acteur qui porte l'action (obligatoire)."},
 			{Name: "themes", Help: "Thématiques (au moins une), séparées par | : ", Ref: domain.RefTheme, Multi: true},
 			{Name: "publics", Help: "Publics visés, séparés par | : ", Ref: domain.RefPublic, Multi: true},
@@ -51,7 +51,7 @@ func TemplateSheets() []TemplateSheet {
 			{Name: "start_date", Help: "Date de début : AAAA-MM-JJ ou JJ/MM/AAAA."},
 			{Name: "end_date", Help: "Date de fin (facultative) : AAAA-MM-JJ ou JJ/MM/AAAA."},
 			{Name: "labels", Help: "Labels et agréments, séparés par | : ", Ref: domain.RefLabel, Multi: true},
-			{Name: "description", Help: "Description libre de l'action."},
+			{Name: "description", Help: "Description libre de l'action (20 000 caractères au plus)."},
 		}},
 		{Name: "fundings", Columns: []TemplateColumn{
 			{Name: "action_id", Help: "Identifiant de l'action financée (colonne id de la feuille actions)."},

@@ -209,16 +209,20 @@ func sniffKind(path, sheet string) (string, error) {
 }
 
 type actorRef struct {
-	id   int64
-	hash uint64
-	line int32 // line in this import, 0 when only in the store
+	id    int64
+	hash  uint64
+	owner int64 // of a record in the store, 0 for a new one
+	line  int32 // line in this import, 0 when only in the store
+	vis   uint8 // index in visibilities, of a record in the store
 }
 
 type actionRef struct {
 	id     int64
 	hash   uint64
+	owner  int64 // of a record in the store, 0 for a new one
 	line   int32
 	inFile bool
+	vis    uint8 // index in visibilities, of a record in the store
 }
 
 type actionImport struct {
@@ -239,6 +243,7 @@ type actionImport struct {
 	rejectedActors  map[string]int // external id → line
 	rejectedActions map[string]int
 	byID            map[int64]*actionRef
+	sources         []string // sources of the store other than "import", longest first
 
 	hasFundings bool
 	fundings    []fundRow // read, sorted by action
@@ -273,30 +278,37 @@ func (ai *actionImport) newActionRef() *actionRef {
 	return &ai.actionSlab[len(ai.actionSlab)-1]
 }
 
-// loadExisting reads the external ids of what earlier template imports
-// wrote, and a hash of each record to tell unchanged ones.
+// loadExisting reads the sources and external ids of the records in the
+// store (see resolveID), and a hash of each record to tell unchanged ones.
 func (ai *actionImport) loadExisting(ctx context.Context) error {
+	for _, src := range knownSources {
+		ai.addSource(src)
+	}
 	for a, err := range ai.s.AllActors(ctx) {
 		if err != nil {
 			return fmt.Errorf("lecture des acteurs : %w", err)
 		}
-		if a.Source == domain.SourceImport {
-			ref := ai.newActorRef()
-			ref.id, ref.hash = a.ID, actorHash(&a)
-			ai.actors[a.ExternalID] = ref
+		if a.ExternalID == "" {
+			continue
 		}
+		ai.addSource(a.Source)
+		ref := ai.newActorRef()
+		ref.id, ref.hash, ref.owner, ref.vis = a.ID, actorHash(&a), a.OwnerOrg, visIndex(a.Visibility)
+		ai.actors[refKey(a.Source, a.ExternalID)] = ref
 	}
 	ai.byID = map[int64]*actionRef{}
 	for a, err := range ai.s.AllActions(ctx) {
 		if err != nil {
 			return fmt.Errorf("lecture des actions : %w", err)
 		}
-		if a.Source == domain.SourceImport {
-			ref := ai.newActionRef()
-			ref.id, ref.hash = a.ID, actionHash(&a)
-			ai.actions[a.ExternalID] = ref
-			ai.byID[a.ID] = ref
+		if a.ExternalID == "" {
+			continue
 		}
+		ai.addSource(a.Source)
+		ref := ai.newActionRef()
+		ref.id, ref.hash, ref.owner, ref.vis = a.ID, actionHash(&a), a.OwnerOrg, visIndex(a.Visibility)
+		ai.actions[refKey(a.Source, a.ExternalID)] = ref
+		ai.byID[a.ID] = ref
 	}
 	if len(ai.byID) == 0 {
 		return nil
@@ -403,7 +415,7 @@ func (ai *actionImport) open(p part, required []string) (*tabular.Reader, *sourc
 	known := map[string][]string{"actors": ActorColumns, "actions": ActionColumns, "fundings": FundingColumns}[p.kind]
 	var unknown []string
 	for i, n := range rd.Header().Names {
-		if n != "" && !slices.Contains(known, n) && n != "ligne_source" && n != "motif_rejet" {
+		if n != "" && !slices.Contains(known, n) && !slices.Contains(exportColumns[p.kind], n) && n != "ligne_source" && n != "motif_rejet" {
 			unknown = append(unknown, rd.Header().Raw[i])
 		}
 	}
@@ -481,15 +493,23 @@ func (ai *actionImport) importActors(ctx context.Context, p part) error {
 		ai.tick(rd)
 		k.Read++
 		var bad []*tabular.LineError
-		a := domain.Actor{ExternalID: row.Get("id"), Source: domain.SourceImport, Name: row.Get("name"), Type: normCode(row.Get("type")),
-			SIREN: strings.ReplaceAll(strings.ReplaceAll(row.Get("siren"), " ", ""), "\u00a0", "")}
+		id := row.Get("id")
+		a := domain.Actor{Name: row.Get("name"), Type: normCode(row.Get("type")),
+			SIREN: strings.ReplaceAll(strings.ReplaceAll(row.Get("siren"), " ", ""), "\u00a0", ""),
+			// Not in the template, but in exports (re-imported as is).
+			SIRET: strings.ReplaceAll(strings.ReplaceAll(row.Get("siret"), " ", ""), "\u00a0", ""), Territory: row.Get("territory")}
+		a.Source, a.ExternalID = ai.resolveID(id)
+		key := refKey(a.Source, a.ExternalID)
 		a.OwnerOrg, a.Visibility = ai.opt.owner(), ai.opt.visibility(domain.VisibilityNetwork)
+		if prev := ai.actors[key]; prev != nil {
+			ai.keepOwnership(prev.owner, prev.vis, &a.OwnerOrg, &a.Visibility)
+		}
 		if a.ExternalID == "" {
 			bad = append(bad, row.Errorf("id", "obligatoire"))
-		} else if prev := ai.actors[a.ExternalID]; prev != nil && prev.line > 0 {
-			bad = append(bad, row.Errorf("id", "identifiant %q en double (lignes %d et %d)", a.ExternalID, prev.line, row.Line))
-		} else if prevLine, dup := ai.rejectedActors[a.ExternalID]; dup {
-			bad = append(bad, row.Errorf("id", "identifiant %q en double (lignes %d et %d)", a.ExternalID, prevLine, row.Line))
+		} else if prev := ai.actors[key]; prev != nil && prev.line > 0 {
+			bad = append(bad, row.Errorf("id", "identifiant %q en double (lignes %d et %d)", id, prev.line, row.Line))
+		} else if prevLine, dup := ai.rejectedActors[key]; dup {
+			bad = append(bad, row.Errorf("id", "identifiant %q en double (lignes %d et %d)", id, prevLine, row.Line))
 		}
 		if c := row.Get("commune"); c != "" {
 			if cur, e := ai.commune(row, "commune", c); e != nil {
@@ -503,21 +523,21 @@ func (ai *actionImport) importActors(ctx context.Context, p part) error {
 		}
 		if len(bad) > 0 {
 			if a.ExternalID != "" {
-				if _, seen := ai.rejectedActors[a.ExternalID]; !seen && ai.actors[a.ExternalID] == nil {
-					ai.rejectedActors[strings.Clone(a.ExternalID)] = row.Line
+				if _, seen := ai.rejectedActors[key]; !seen && ai.actors[key] == nil {
+					ai.rejectedActors[strings.Clone(key)] = row.Line
 				}
 			}
 			ai.reject(k, joinReasons(bad), src, row.Cells)
 			continue
 		}
 		h := actorHash(&a)
-		ref := ai.actors[a.ExternalID]
+		ref := ai.actors[key]
 		switch {
 		case ref == nil:
 			k.Created++
 			ref = ai.newActorRef()
 			// Cloned: the id is a slice of the whole CSV line.
-			ai.actors[strings.Clone(a.ExternalID)] = ref
+			ai.actors[strings.Clone(key)] = ref
 		case ref.hash == h:
 			k.Unchanged++
 			ref.line = int32(row.Line)
@@ -567,10 +587,11 @@ func (ai *actionImport) actorID(row *tabular.Row, field string) (int64, *tabular
 	if ext == "" {
 		return 0, row.Errorf(field, "obligatoire : l'identifiant (colonne id) d'un acteur")
 	}
-	if line, rejected := ai.rejectedActors[ext]; rejected {
+	key := ai.keyOf(ext)
+	if line, rejected := ai.rejectedActors[key]; rejected {
 		return 0, row.Errorf(field, "l'acteur %q a été rejeté (ligne %d des acteurs)", ext, line)
 	}
-	ref := ai.actors[ext]
+	ref := ai.actors[key]
 	if ref == nil || ref.id == 0 {
 		return 0, row.Errorf(field, "acteur inconnu %q : absent des acteurs de ce fichier et des imports précédents", ext)
 	}
@@ -602,12 +623,15 @@ func (ai *actionImport) importActions(ctx context.Context, p part) error {
 		}
 		k.Read++
 		a, bad := ai.action(row)
-		ext := a.ExternalID
-		if ext != "" {
+		var ext string // map key
+		if a.ExternalID != "" {
+			ext = refKey(a.Source, a.ExternalID)
 			if prev := ai.actions[ext]; prev != nil && prev.line > 0 {
-				bad = append(bad, row.Errorf("id", "identifiant %q en double (lignes %d et %d)", ext, prev.line, row.Line))
+				bad = append(bad, row.Errorf("id", "identifiant %q en double (lignes %d et %d)", row.Get("id"), prev.line, row.Line))
 			} else if prevLine, dup := ai.rejectedActions[ext]; dup {
-				bad = append(bad, row.Errorf("id", "identifiant %q en double (lignes %d et %d)", ext, prevLine, row.Line))
+				bad = append(bad, row.Errorf("id", "identifiant %q en double (lignes %d et %d)", row.Get("id"), prevLine, row.Line))
+			} else if prev != nil {
+				ai.keepOwnership(prev.owner, prev.vis, &a.OwnerOrg, &a.Visibility)
 			}
 		}
 		if len(bad) > 0 {
@@ -655,8 +679,10 @@ func (ai *actionImport) importActions(ctx context.Context, p part) error {
 // action reads and checks one action line.
 func (ai *actionImport) action(row *tabular.Row) (domain.Action, []*tabular.LineError) {
 	var bad []*tabular.LineError
-	a := domain.Action{ExternalID: row.Get("id"), Source: domain.SourceImport, Title: row.Get("title"), Description: row.Get("description"),
-		Themes: normCodes(row.List("themes")), Publics: normCodes(row.List("publics")), Labels: normCodes(row.List("labels"))}
+	a := domain.Action{Title: row.Get("title"), Description: row.Get("description"),
+		Themes: normCodes(row.List("themes")), Publics: normCodes(row.List("publics")), Labels: normCodes(row.List("labels")),
+		Status: row.Get("status")} // status: not in the template, but in exports
+	a.Source, a.ExternalID = ai.resolveID(row.Get("id"))
 	a.OwnerOrg, a.Visibility = ai.opt.owner(), ai.opt.visibility(domain.VisibilityNetwork)
 	if a.ExternalID == "" {
 		bad = append(bad, row.Errorf("id", "obligatoire"))
@@ -779,11 +805,12 @@ func (ai *actionImport) readFundings(p part) error {
 		var bad []*tabular.LineError
 		f := fundRow{line: int32(row.Line)}
 		ext := row.Get("action_id")
-		switch ref := ai.actions[ext]; {
+		key := ai.keyOf(ext)
+		switch ref := ai.actions[key]; {
 		case ext == "":
 			bad = append(bad, row.Errorf("action_id", "obligatoire : l'identifiant (colonne id) d'une action"))
-		case ai.rejectedActions[ext] > 0:
-			bad = append(bad, row.Errorf("action_id", "l'action %q a été rejetée (ligne %d des actions)", ext, ai.rejectedActions[ext]))
+		case ai.rejectedActions[key] > 0:
+			bad = append(bad, row.Errorf("action_id", "l'action %q a été rejetée (ligne %d des actions)", ext, ai.rejectedActions[key]))
 		case ref == nil || ref.id == 0:
 			bad = append(bad, row.Errorf("action_id", "action inconnue %q : absente des actions de ce fichier et des imports précédents", ext))
 		default:

@@ -223,6 +223,9 @@ func (s *DB) CreateAction(ctx context.Context, a *domain.Action) error {
 		if err != nil {
 			return err
 		}
+		if err := s.naturalKey(ctx, tx, "actions", a.Source, &a.ExternalID, a.ID); err != nil {
+			return err
+		}
 		a.CreatedAt, a.UpdatedAt, a.Version = now, now, 1
 		return s.writeActionLinks(ctx, tx, a, false)
 	})
@@ -235,6 +238,9 @@ func (s *DB) UpdateAction(ctx context.Context, a *domain.Action) error {
 			return err
 		}
 		now := s.Now().UTC()
+		if a.Source == domain.SourceMaillage && a.ExternalID == "" {
+			a.ExternalID = strconv.FormatInt(a.ID, 10) // keep the natural key
+		}
 		res, err := tx.ExecContext(ctx, s.D.Q(qUpdateAction), a.Source, NullString(a.ExternalID), a.Title, a.Description, a.OperatorID,
 			JoinList(a.Themes), JoinList(a.Publics), JoinList(a.Labels), JoinList(a.Zone), JoinList(a.Places), a.Capacity,
 			s.D.DateArg(a.StartDate), s.D.DateArg(a.EndDate), a.Status, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now), a.ID, a.Version)

@@ -148,6 +148,9 @@ func (s *DB) CreateActor(ctx context.Context, a *domain.Actor) error {
 		if err != nil {
 			return err
 		}
+		if err := s.naturalKey(ctx, tx, "actors", a.Source, &a.ExternalID, a.ID); err != nil {
+			return err
+		}
 		a.CreatedAt, a.UpdatedAt, a.Version = now, now, 1
 		return nil
 	})
@@ -160,6 +163,9 @@ func (s *DB) UpdateActor(ctx context.Context, a *domain.Actor) error {
 			return err
 		}
 		now := s.Now().UTC()
+		if a.Source == domain.SourceMaillage && a.ExternalID == "" {
+			a.ExternalID = strconv.FormatInt(a.ID, 10) // keep the natural key
+		}
 		res, err := tx.ExecContext(ctx, s.D.Q(qUpdateActor), a.Source, NullString(a.ExternalID), a.Name, a.Type, a.SIREN, a.SIRET,
 			a.Commune, a.Territory, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now), a.ID, a.Version)
 		if IsUnique(err) {

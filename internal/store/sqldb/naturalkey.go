@@ -1,0 +1,22 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+
+	"maillage/internal/domain"
+)
+
+// naturalKey gives a record created in Maillage (source "maillage", no
+// external id) its id as external id: the bulk upsert keys records by
+// (source, external id), so that the import of an export, which names them
+// maillage:<id>, updates them in place.
+func (s *DB) naturalKey(ctx context.Context, tx *sql.Tx, table, source string, ext *string, id int64) error {
+	if source != domain.SourceMaillage || *ext != "" {
+		return nil
+	}
+	*ext = strconv.FormatInt(id, 10)
+	_, err := tx.ExecContext(ctx, s.D.Q("UPDATE "+table+" SET external_id = ? WHERE id = ?"), *ext, id)
+	return err
+}

@@ -84,6 +84,9 @@ func (ai *actionImport) keepOwnership(owner int64, vis uint8, dstOwner *int64, d
 	}
 }
 
-// exportColumns are the columns that exports add to the template and that
-// an import reads too.
-var exportColumns = map[string][]string{"actors": {"siret", "territory"}, "actions": {"status"}}
+// exportColumns are the columns that exports add to the template: read
+// (siret, territory, status) or derived from others (names, source), so
+// not worth a warning. visibility is not read (an import keeps a record's
+// visibility, or sets --visibility) and still gets one.
+var exportColumns = map[string][]string{"actors": {"siret", "territory", "source"}, "actions": {"status", "operator_name", "source"},
+	"fundings": {"action_title", "funder_name"}}

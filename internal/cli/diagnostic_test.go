@@ -104,7 +104,7 @@ func cliCycle(t *testing.T, dsn string) {
 	f1.Statement = "L'offre jeunesse est concentrée au sud du territoire."
 	run(0, &f1, "diagnostic", "finding", "update", "--file", file("f1u.json", f1))
 	stale.Statement = "Concurrent"
-	if msg := run(1, nil, "diagnostic", "finding", "update", "--file", file("f1s.json", stale)); !strings.Contains(msg, "modifié entre-temps") {
+	if msg := run(1, nil, "diagnostic", "finding", "update", "--file", file("f1s.json", stale)); !strings.Contains(msg, "a changé entre-temps") {
 		t.Errorf("conflict: %s", msg)
 	}
 	position := func(f domain.Finding, org int64, stance, comment string, want int) string {
@@ -206,7 +206,7 @@ func cliCycle(t *testing.T, dsn string) {
 	stalef := fa2
 	fa2.Objective = "Ouvrir un accueil itinérant au nord"
 	run(0, &fa2, "convention", "fiche", "update", "--file", file("fa2u.json", fa2))
-	if msg := run(1, nil, "convention", "fiche", "update", "--file", file("fa2s.json", stalef)); !strings.Contains(msg, "modifié entre-temps") {
+	if msg := run(1, nil, "convention", "fiche", "update", "--file", file("fa2s.json", stalef)); !strings.Contains(msg, "a changé entre-temps") {
 		t.Errorf("fiche conflict: %s", msg)
 	}
 	var rep diagnostic.ConventionReport

@@ -22,18 +22,20 @@ const importCommonHelp = `
 Un fichier invalide n'écrit rien : l'erreur nomme le fichier, la ligne et le champ de
 chaque ligne fautive (les 50 premières). Avec --skip-invalid, les lignes valides sont
 enregistrées et les autres vont dans un fichier de rejets (CSV « ; », UTF-8 avec BOM,
-à côté du fichier lu : FICHIER.rejets.csv) avec le motif de chaque rejet : corrigez-le
-et importez-le à nouveau. --dry-run vérifie tout et dit ce qui changerait, sans rien
+à côté du fichier lu, de même nom : actions.csv → actions.rejets.csv ; pour un classeur,
+un fichier par feuille : modele.xlsx → modele.actions.rejets.csv) avec le motif de chaque
+rejet, dont le chemin est affiché à la fin : corrigez-le et importez-le à nouveau. --dry-run vérifie tout et dit ce qui changerait, sans rien
 enregistrer. Réimporter le même fichier ne change rien.
 
 Les fichiers CSV peuvent venir d'Excel ou de LibreOffice tels quels : séparateur « ; »,
 « , » ou tabulation, UTF-8 (avec ou sans BOM) ou Windows-1252, lignes vides, colonnes
-vides en fin de ligne, nombres à virgule (12,5) et espaces de milliers (1 234).`
+vides en fin de ligne, nombres à virgule (12,5), espaces de milliers (1 234) et montants
+au format monétaire d'Excel (2 000 €, 1 234,50 EUR).`
 
 func init() {
 	common := func(fs *flag.FlagSet) {
 		fs.Bool("skip-invalid", false, "enregistrer les lignes valides et écrire les autres dans un fichier de rejets")
-		fs.String("rejects", "", "chemin du fichier de rejets (par défaut : FICHIER.rejets.csv à côté du fichier lu)")
+		fs.String("rejects", "", "chemin du fichier de rejets (par défaut : NOM.rejets.csv à côté du fichier NOM.csv lu ; avec plusieurs tables, NOM.actors.csv, NOM.actions.csv…)")
 		fs.Bool("dry-run", false, "tout vérifier et dire ce qui changerait, sans rien enregistrer")
 		fs.String("visibility", "", "visibilité de ce qui est créé : private, partners, network ou public (par défaut : public pour les territoires et indicateurs, network pour les acteurs et actions)")
 	}

@@ -74,9 +74,13 @@ func NotFound(kind, id string) *Error {
 	return Errorf(ENOTFOUND, "%s introuvable : %s", kind, id)
 }
 
-// Conflict is the error for an update carrying a stale version.
+// Conflict is the error for an update carrying a stale version. The
+// wording agrees with any kind ("L'action", "Le périmètre", "organisation").
 func Conflict(kind, id string) *Error {
-	return Errorf(ECONFLICT, "%s %s a été modifié entre-temps : rechargez-le avant de l'enregistrer", kind, id)
+	if kind != "" {
+		kind = strings.ToUpper(kind[:1]) + kind[1:]
+	}
+	return Errorf(ECONFLICT, "%s %s a changé entre-temps : rechargez avant d'enregistrer vos modifications", kind, id)
 }
 
 // Validation collects field errors; Err returns nil when there are none.

@@ -773,7 +773,11 @@ func (ai *actionImport) writeActions(ctx context.Context, k *Counts, batch []dom
 		refs[i].id = id
 	}
 	k.Written += len(batch)
-	ai.opt.logf("%d actions écrites", k.Written)
+	if ai.opt.DryRun {
+		ai.opt.logf("%d actions seraient écrites (essai à blanc : rien n'est enregistré)", k.Written)
+	} else {
+		ai.opt.logf("%d actions écrites", k.Written)
+	}
 	return nil
 }
 

@@ -394,6 +394,9 @@ func printReport(w io.Writer, r *importer.Report) {
 		}
 		fmt.Fprintln(w)
 	}
+	if r.Read == 0 && r.Skipped == 0 && r.Rejected == 0 {
+		fmt.Fprintf(w, "  aucune ligne de données lue : rien n'a été enregistré\n")
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  %s\n", n)
 	}

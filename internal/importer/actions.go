@@ -251,6 +251,7 @@ type actionImport struct {
 
 	totalBytes, doneBytes int64
 	warnCount             map[string]int
+	readAtOpen            int // lines read before the current table
 }
 
 type fundRow struct {
@@ -411,6 +412,7 @@ func (ai *actionImport) open(p part, required []string) (*tabular.Reader, *sourc
 	// Nothing keeps a row past the next one (values are strings, rejects
 	// are written at once): one Row for the whole file.
 	rd.ReuseRows()
+	ai.readAtOpen = ai.linesRead()
 	ai.opt.logf("lecture de %s%s", rd.File(), sheetSuffix(p.sheet))
 	known := map[string][]string{"actors": ActorColumns, "actions": ActionColumns, "fundings": FundingColumns}[p.kind]
 	var unknown []string
@@ -446,6 +448,18 @@ func (ai *actionImport) endFile(rd *tabular.Reader) {
 		ai.doneBytes += total
 	}
 	ai.rep.Warnings = append(ai.rep.Warnings, rd.Warnings()...)
+	if ai.linesRead() == ai.readAtOpen {
+		ai.rep.warnf("%s%s : aucune ligne de données (seulement l'en-tête) : rien à importer", rd.File(), sheetSuffix(rd.Sheet()))
+	}
+}
+
+// linesRead counts the data lines read so far, all tables together.
+func (ai *actionImport) linesRead() int {
+	n := 0
+	for _, k := range ai.rep.Kinds {
+		n += k.Read
+	}
+	return n
 }
 
 // normCode normalises a referential code typed by a person ("Centre social" → centre_social).

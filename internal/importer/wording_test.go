@@ -23,3 +23,25 @@ func TestDryRunWording(t *testing.T) {
 		}
 	})
 }
+
+// A table with only its header says so; a file cut inside its header is an
+// error naming it.
+func TestHeaderOnly(t *testing.T) {
+	forEach(t, func(t *testing.T, s domain.Store) {
+		ctx := context.Background()
+		seedCOG(t, s)
+		dir := t.TempDir()
+		p := writeFile(t, dir, "actions.csv", "id;title;operator_id;themes;publics;zone\n")
+		rep, err := ImportActions(ctx, s, p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Read != 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "actions.csv : aucune ligne de données") {
+			t.Fatalf("read %d, warnings %q", rep.Read, rep.Warnings)
+		}
+		cut := t.TempDir()
+		writeFile(t, cut, "actors.csv", "id;na")
+		_, err = ImportActions(ctx, s, cut, Options{})
+		wantErr(t, err, "actors.csv")
+	})
+}

@@ -385,7 +385,11 @@ func printReport(w io.Writer, r *importer.Report) {
 		if k.Created+k.Updated+k.Unchanged > 0 {
 			fmt.Fprintf(w, ", %s créés, %s modifiés, %s inchangés", frInt(k.Created), frInt(k.Updated), frInt(k.Unchanged))
 		}
-		fmt.Fprintf(w, ", %s enregistrés", frInt(k.Written))
+		if r.DryRun {
+			fmt.Fprintf(w, ", %s seraient enregistrés", frInt(k.Written))
+		} else {
+			fmt.Fprintf(w, ", %s enregistrés", frInt(k.Written))
+		}
 		if k.Skipped > 0 {
 			fmt.Fprintf(w, ", %s ignorés", frInt(k.Skipped))
 		}

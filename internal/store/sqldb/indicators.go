@@ -162,8 +162,12 @@ func (s *DB) IndicatorValues(ctx context.Context, f domain.IndicatorValueFilter)
 	from := " FROM indicator_years y CROSS JOIN indicator_values v"
 	where = append([]string{"v.indicator = y.indicator AND v.year = y.year"}, where...)
 	cond := " WHERE " + strings.Join(where, " AND ")
-	if err := s.R.QueryRowContext(ctx, s.D.Q("SELECT count(*)"+from+cond), args...).Scan(&page.Total); err != nil {
-		return page, err
+	// Without a limit the total is the number of rows read: no count query
+	// (it cost as much as the read itself on a département's values).
+	if f.Limit > 0 || f.Offset > 0 {
+		if err := s.R.QueryRowContext(ctx, s.D.Q("SELECT count(*)"+from+cond), args...).Scan(&page.Total); err != nil {
+			return page, err
+		}
 	}
 	q := "SELECT v.territory, v.indicator, v.year, v.value" + from + cond + " ORDER BY v.indicator, v.year, v.territory" + limitClause(f.Offset, f.Limit)
 	rows, err := s.R.QueryContext(ctx, s.D.Q(q), args...)
@@ -177,6 +181,9 @@ func (s *DB) IndicatorValues(ctx context.Context, f domain.IndicatorValueFilter)
 			return page, err
 		}
 		page.Items = append(page.Items, v)
+	}
+	if f.Limit <= 0 && f.Offset <= 0 {
+		page.Total = len(page.Items)
 	}
 	return page, rows.Err()
 }

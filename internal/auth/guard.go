@@ -91,157 +91,111 @@ func (g *guarded) audit(ctx context.Context, action, kind, id string, before, af
 
 func id64(id int64) string { return strconv.FormatInt(id, 10) }
 
-// Actors.
+// Data-core records (actors, actions, fundings) share one rule: a writer
+// must be allowed to change the record as it was and as it will be, and
+// every write is audited with the record before and after.
+
+// createData owns, checks, writes and audits a new data-core record.
+func (g *guarded) createData(ctx context.Context, kind string, m *domain.Meta, rec any, id *int64, write func() error) error {
+	ownByPrincipal(ctx, m)
+	m.Defaults(domain.VisibilityNetwork)
+	if err := check(ctx, Create, data(*m)); err != nil {
+		return err
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	g.audit(ctx, "create", kind, id64(*id), nil, rec)
+	return nil
+}
+
+// updateData checks the record as stored and as sent, writes and audits it.
+func updateData[T any](ctx context.Context, g *guarded, kind string, id int64, m *domain.Meta, rec any,
+	load func(context.Context, int64) (*T, error), metaOf func(*T) domain.Meta, write func() error) error {
+	before, err := load(ctx, id)
+	if err != nil {
+		return err
+	}
+	bm := metaOf(before)
+	m.Defaults(bm.Visibility)
+	if err := check(ctx, Update, data(bm)); err != nil {
+		return err
+	}
+	if err := check(ctx, Update, data(*m)); err != nil {
+		return err
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	g.audit(ctx, "update", kind, id64(id), before, rec)
+	return nil
+}
+
+// deleteData checks the record as stored, deletes and audits it.
+func deleteData[T any](ctx context.Context, g *guarded, kind string, id int64,
+	load func(context.Context, int64) (*T, error), metaOf func(*T) domain.Meta, del func(context.Context, int64) error) error {
+	before, err := load(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := check(ctx, Delete, data(metaOf(before))); err != nil {
+		return err
+	}
+	if err := del(ctx, id); err != nil {
+		return err
+	}
+	g.audit(ctx, "delete", kind, id64(id), before, nil)
+	return nil
+}
+
+func actorMeta(a *domain.Actor) domain.Meta     { return a.Meta }
+func actionMeta(a *domain.Action) domain.Meta   { return a.Meta }
+func fundingMeta(f *domain.Funding) domain.Meta { return f.Meta }
 
 func (g *guarded) CreateActor(ctx context.Context, a *domain.Actor) error {
-	ownByPrincipal(ctx, &a.Meta)
-	a.Meta.Defaults(domain.VisibilityNetwork)
-	if err := check(ctx, Create, data(a.Meta)); err != nil {
-		return err
-	}
-	if err := g.Store.CreateActor(ctx, a); err != nil {
-		return err
-	}
-	g.audit(ctx, "create", "actor", id64(a.ID), nil, a)
-	return nil
+	return g.createData(ctx, "actor", &a.Meta, a, &a.ID, func() error { return g.Store.CreateActor(ctx, a) })
 }
 
 func (g *guarded) UpdateActor(ctx context.Context, a *domain.Actor) error {
-	before, err := g.Store.Actor(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	a.Meta.Defaults(before.Visibility)
-	if err := check(ctx, Update, data(before.Meta)); err != nil {
-		return err
-	}
-	if err := check(ctx, Update, data(a.Meta)); err != nil {
-		return err
-	}
-	if err := g.Store.UpdateActor(ctx, a); err != nil {
-		return err
-	}
-	g.audit(ctx, "update", "actor", id64(a.ID), before, a)
-	return nil
+	return updateData(ctx, g, "actor", a.ID, &a.Meta, a, g.Store.Actor, actorMeta, func() error { return g.Store.UpdateActor(ctx, a) })
 }
 
 func (g *guarded) DeleteActor(ctx context.Context, id int64) error {
-	before, err := g.Store.Actor(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := check(ctx, Delete, data(before.Meta)); err != nil {
-		return err
-	}
-	if err := g.Store.DeleteActor(ctx, id); err != nil {
-		return err
-	}
-	g.audit(ctx, "delete", "actor", id64(id), before, nil)
-	return nil
+	return deleteData(ctx, g, "actor", id, g.Store.Actor, actorMeta, g.Store.DeleteActor)
 }
 
-// Actions.
-
 func (g *guarded) CreateAction(ctx context.Context, a *domain.Action) error {
-	ownByPrincipal(ctx, &a.Meta)
-	a.Meta.Defaults(domain.VisibilityNetwork)
-	if err := check(ctx, Create, data(a.Meta)); err != nil {
-		return err
-	}
-	if err := g.Store.CreateAction(ctx, a); err != nil {
-		return err
-	}
-	g.audit(ctx, "create", "action", id64(a.ID), nil, a)
-	return nil
+	return g.createData(ctx, "action", &a.Meta, a, &a.ID, func() error { return g.Store.CreateAction(ctx, a) })
 }
 
 func (g *guarded) UpdateAction(ctx context.Context, a *domain.Action) error {
-	before, err := g.Store.Action(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	a.Meta.Defaults(before.Visibility)
-	if err := check(ctx, Update, data(before.Meta)); err != nil {
-		return err
-	}
-	if err := check(ctx, Update, data(a.Meta)); err != nil {
-		return err
-	}
-	if err := g.Store.UpdateAction(ctx, a); err != nil {
-		return err
-	}
-	g.audit(ctx, "update", "action", id64(a.ID), before, a)
-	return nil
+	return updateData(ctx, g, "action", a.ID, &a.Meta, a, g.Store.Action, actionMeta, func() error { return g.Store.UpdateAction(ctx, a) })
 }
 
 func (g *guarded) DeleteAction(ctx context.Context, id int64) error {
-	before, err := g.Store.Action(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := check(ctx, Delete, data(before.Meta)); err != nil {
-		return err
-	}
-	if err := g.Store.DeleteAction(ctx, id); err != nil {
-		return err
-	}
-	g.audit(ctx, "delete", "action", id64(id), before, nil)
-	return nil
+	return deleteData(ctx, g, "action", id, g.Store.Action, actionMeta, g.Store.DeleteAction)
 }
 
-// Fundings: a funding is written by whoever owns it, and its action must be
-// visible to the writer.
+// A funding is written by whoever owns it, and its action must be visible
+// to the writer.
 
 func (g *guarded) CreateFunding(ctx context.Context, f *domain.Funding) error {
-	ownByPrincipal(ctx, &f.Meta)
-	f.Meta.Defaults(domain.VisibilityNetwork)
-	if err := check(ctx, Create, data(f.Meta)); err != nil {
-		return err
-	}
-	if domain.HasPrincipal(ctx) {
-		if _, err := g.Store.Action(ctx, f.ActionID); err != nil {
-			return err
+	return g.createData(ctx, "funding", &f.Meta, f, &f.ID, func() error {
+		if domain.HasPrincipal(ctx) {
+			if _, err := g.Store.Action(ctx, f.ActionID); err != nil {
+				return err
+			}
 		}
-	}
-	if err := g.Store.CreateFunding(ctx, f); err != nil {
-		return err
-	}
-	g.audit(ctx, "create", "funding", id64(f.ID), nil, f)
-	return nil
+		return g.Store.CreateFunding(ctx, f)
+	})
 }
 
 func (g *guarded) UpdateFunding(ctx context.Context, f *domain.Funding) error {
-	before, err := g.Store.Funding(ctx, f.ID)
-	if err != nil {
-		return err
-	}
-	f.Meta.Defaults(before.Visibility)
-	if err := check(ctx, Update, data(before.Meta)); err != nil {
-		return err
-	}
-	if err := check(ctx, Update, data(f.Meta)); err != nil {
-		return err
-	}
-	if err := g.Store.UpdateFunding(ctx, f); err != nil {
-		return err
-	}
-	g.audit(ctx, "update", "funding", id64(f.ID), before, f)
-	return nil
+	return updateData(ctx, g, "funding", f.ID, &f.Meta, f, g.Store.Funding, fundingMeta, func() error { return g.Store.UpdateFunding(ctx, f) })
 }
 
 func (g *guarded) DeleteFunding(ctx context.Context, id int64) error {
-	before, err := g.Store.Funding(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := check(ctx, Delete, data(before.Meta)); err != nil {
-		return err
-	}
-	if err := g.Store.DeleteFunding(ctx, id); err != nil {
-		return err
-	}
-	g.audit(ctx, "delete", "funding", id64(id), before, nil)
-	return nil
+	return deleteData(ctx, g, "funding", id, g.Store.Funding, fundingMeta, g.Store.DeleteFunding)
 }
 
 // Reference data.

@@ -52,110 +52,197 @@ func (b *bulk) Commit() error {
 // to the COPY goroutine.
 const copyBatch = 8192
 
-// PutIndicatorValues streams values into indicator_values with one COPY
-// when the table was empty at the start of the transaction (a first
-// national load: 10 million values in one pass, no staging, no upsert).
-// Repeated keys cannot go through COPY (the key is unique), so a per
-// indicator-year bitset over territories spots them and they are applied
-// afterwards as upserts, last value winning as in the general path.
-// Otherwise it falls back to the chunked staging upsert.
+// qValuePairs lists the (indicator, year) pairs that have values, by a
+// loose scan of the primary key: one index descent per pair (a few
+// hundred) instead of reading every value. Row comparison uses the index.
+const qValuePairs = `WITH RECURSIVE p(indicator, year) AS (
+	(SELECT indicator, year FROM indicator_values ORDER BY indicator, year LIMIT 1)
+	UNION ALL
+	SELECT n.indicator, n.year FROM p CROSS JOIN LATERAL (
+		SELECT v.indicator, v.year FROM indicator_values v
+		WHERE (v.indicator, v.year) > (p.indicator, p.year)
+		ORDER BY v.indicator, v.year LIMIT 1) n
+)
+SELECT indicator, year FROM p`
+
+// valuePairs returns the (indicator, year) pairs that already have values
+// in the transaction's view (earlier loads of the same transaction included).
+func (b *bulk) valuePairs(ctx context.Context) (map[indYear]bool, error) {
+	rows, err := b.Tx.QueryContext(ctx, qValuePairs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	pairs := map[indYear]bool{}
+	for rows.Next() {
+		var k indYear
+		if err := rows.Scan(&k.ind, &k.year); err != nil {
+			return nil, err
+		}
+		pairs[k] = true
+	}
+	return pairs, rows.Err()
+}
+
+// PutIndicatorValues streams the values of (indicator, year) pairs that have
+// none yet straight into indicator_values with COPY: no row can conflict
+// (a national load of 10 million values is one pass, no staging, no
+// upsert), even when the table already holds other indicators or years,
+// such as the populations of the COG. Values of pairs that already have
+// some take the staged upsert, in chunks between COPY segments (the
+// connection runs one statement at a time). Keys repeated within the
+// stream cannot go through COPY (the key is unique): a per indicator-year
+// bitset over territories spots them and they are upserted afterwards, the
+// last value winning as in the general path.
 func (b *bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.IndicatorValue]) (int, error) {
-	if !b.Empty("indicator_values") {
-		return b.Bulk.PutIndicatorValues(ctx, values)
+	had, err := b.valuePairs(ctx)
+	if err != nil {
+		return 0, err
 	}
 	b.Touch("indicator_values")
 	b.valuesCopied = true
-	l := b.L.(*loader)
-	batches := make(chan []any, 4)
-	free := make(chan []any, 6)
-	done := make(chan error, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		src := &chanSource{in: batches, free: free}
-		err := l.copyFrom(ctx, "indicator_values", []string{"indicator", "year", "territory", "value"}, src)
-		if err != nil {
-			cancel()
-			for range batches { // let the producer finish
-			}
+	var cp *copyStream
+	endCopy := func() error {
+		if cp == nil {
+			return nil
 		}
-		done <- err
-	}()
+		err := cp.close()
+		cp = nil
+		return err
+	}
+	defer endCopy()
 	seen := newKeySet()
 	var dups []domain.IndicatorValue
+	staged := make([]domain.IndicatorValue, 0, 1024)
 	n := 0
-	var perr error
-	buf := make([]any, 0, copyBatch*4)
-	var lastInd string
-	var lastYear int
+	var lastKey indYear
+	var lastHad bool
 	var indBox, yearBox any
 	for v := range values {
 		if err := b.CheckValue(ctx, &v); err != nil {
-			perr = err
-			break
+			return n, err
 		}
 		n++
+		if k := (indYear{v.Indicator, v.Year}); k != lastKey || indBox == nil {
+			// Consecutive values share the pair: one lookup and one
+			// boxed indicator and year per run.
+			lastKey, lastHad = k, had[k]
+			indBox, yearBox = v.Indicator, any(v.Year)
+		}
+		if lastHad {
+			staged = append(staged, v)
+			if len(staged) == sqldb.ValueChunk {
+				if err := endCopy(); err != nil {
+					return n, err
+				}
+				if err := b.UpsertValues(ctx, staged); err != nil {
+					return n, err
+				}
+				staged = staged[:0]
+			}
+			continue
+		}
 		if !seen.add(v) {
 			dups = append(dups, v)
 			continue
 		}
-		// Consecutive values share the boxed indicator and year.
-		if v.Indicator != lastInd || v.Year != lastYear || indBox == nil {
-			lastInd, lastYear = v.Indicator, v.Year
-			indBox, yearBox = v.Indicator, any(v.Year)
+		if cp == nil {
+			cp = b.startCopy(ctx)
 		}
-		buf = append(buf, indBox, yearBox, v.Territory, v.Value)
-		if len(buf) == cap(buf) {
-			select {
-			case batches <- buf:
-			case <-ctx.Done():
-			}
-			if ctx.Err() != nil {
-				break
-			}
-			select {
-			case buf = <-free:
-				buf = buf[:0]
-			default:
-				buf = make([]any, 0, copyBatch*4)
-			}
+		if err := cp.add(indBox, yearBox, v.Territory, v.Value); err != nil {
+			return n, err
 		}
 	}
-	if perr == nil && len(buf) > 0 && ctx.Err() == nil {
-		batches <- buf
-	}
-	close(batches)
-	err := <-done
-	if perr != nil {
-		return n, perr
-	}
-	if err != nil {
+	if err := endCopy(); err != nil {
 		return n, err
 	}
-	if len(dups) > 0 {
-		args := make([]any, 0, len(dups)*4)
-		for _, v := range dups {
-			args = append(args, v.Indicator, v.Year, v.Territory, v.Value)
-		}
-		// One statement may not touch a row twice: apply in rounds.
-		for len(args) > 0 {
-			round, rest, keys := []any{}, []any{}, map[[3]any]bool{}
-			for i := 0; i < len(args); i += 4 {
-				k := [3]any{args[i], args[i+1], args[i+2]}
-				if keys[k] {
-					rest = append(rest, args[i:i+4]...)
-					continue
-				}
-				keys[k] = true
-				round = append(round, args[i:i+4]...)
-			}
-			if err := l.insert(ctx, b.ValueSpec(false), round); err != nil {
-				return n, err
-			}
-			args = rest
+	if len(staged) > 0 {
+		if err := b.UpsertValues(ctx, staged); err != nil {
+			return n, err
 		}
 	}
+	// In stream order, chunk after chunk: the last value of a key wins.
+	for len(dups) > 0 {
+		part := dups[:min(len(dups), sqldb.ValueChunk)]
+		if err := b.UpsertValues(ctx, part); err != nil {
+			return n, err
+		}
+		dups = dups[len(part):]
+	}
 	return n, nil
+}
+
+// copyStream is one COPY into indicator_values fed by a goroutine, so that
+// reading and checking the next values overlaps with sending these.
+type copyStream struct {
+	batches chan []any
+	free    chan []any
+	done    chan error
+	buf     []any
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+func (b *bulk) startCopy(parent context.Context) *copyStream {
+	l := b.L.(*loader)
+	ctx, cancel := context.WithCancel(parent)
+	c := &copyStream{batches: make(chan []any, 4), free: make(chan []any, 6), done: make(chan error, 1),
+		buf: make([]any, 0, copyBatch*4), ctx: ctx, cancel: cancel}
+	src := &chanSource{in: c.batches, free: c.free}
+	go func() {
+		err := l.copyFrom(ctx, "indicator_values", []string{"indicator", "year", "territory", "value"}, src)
+		if err != nil {
+			cancel()
+			for range src.in { // let the producer finish
+			}
+		}
+		c.done <- err
+	}()
+	return c
+}
+
+// add queues one row; it fails once the COPY has failed.
+func (c *copyStream) add(ind, year any, territory string, value float64) error {
+	c.buf = append(c.buf, ind, year, territory, value)
+	if len(c.buf) < cap(c.buf) {
+		return nil
+	}
+	select {
+	case c.batches <- c.buf:
+	case <-c.ctx.Done():
+		return c.close()
+	}
+	select {
+	case buf := <-c.free:
+		c.buf = buf[:0]
+	default:
+		c.buf = make([]any, 0, copyBatch*4)
+	}
+	return nil
+}
+
+// close sends what is queued, ends the COPY and returns its error.
+func (c *copyStream) close() error {
+	if c.batches == nil {
+		return <-c.done
+	}
+	if len(c.buf) > 0 && c.ctx.Err() == nil {
+		select {
+		case c.batches <- c.buf:
+		case <-c.ctx.Done():
+		}
+	}
+	close(c.batches)
+	c.batches = nil
+	err := <-c.done
+	if err == nil {
+		err = c.ctx.Err() // the caller's context ended during the COPY
+	}
+	c.done <- err // close may be called again (deferred)
+	c.cancel()
+	return err
 }
 
 // chanSource feeds CopyFrom from batches of flattened values.

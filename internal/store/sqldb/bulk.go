@@ -64,6 +64,8 @@ type Bulk struct {
 	// a stale-row query nor an upsert.
 	fundedFresh bool
 	funded      []uint64
+
+	valueArgs []any // UpsertValues' reused argument buffer
 }
 
 // BeginBulk starts a bulk transaction on a dedicated connection (the
@@ -392,15 +394,11 @@ const ValueChunk = 65536
 
 var valueCols = []string{"indicator", "year", "territory", "value"}
 
-// ValueSpec is the upsert of indicator values (plain insert when the table
-// is known to be empty).
-func (b *Bulk) ValueSpec(plain bool) *Spec {
-	sp := &Spec{Table: "indicator_values", Cols: valueCols}
-	if !plain {
-		sp.Conflict = "ON CONFLICT (indicator, year, territory) DO UPDATE SET value = excluded.value WHERE " +
-			b.distinct("indicator_values.value", "excluded.value")
-	}
-	return sp
+// valueSpec is the upsert of indicator values.
+func (b *Bulk) valueSpec() *Spec {
+	return &Spec{Table: "indicator_values", Cols: valueCols,
+		Conflict: "ON CONFLICT (indicator, year, territory) DO UPDATE SET value = excluded.value WHERE " +
+			b.distinct("indicator_values.value", "excluded.value")}
 }
 
 // CheckValue validates v (resolving its territory) and records its year.
@@ -450,28 +448,8 @@ func SortDedupValues(vs []domain.IndicatorValue) []domain.IndicatorValue {
 // last value wins).
 func (b *Bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.IndicatorValue]) (int, error) {
 	b.Touch("indicator_values")
-	sp := b.ValueSpec(false)
 	chunk := make([]domain.IndicatorValue, 0, ValueChunk)
-	args := make([]any, 0, ValueChunk*len(valueCols))
 	n := 0
-	flush := func() error {
-		chunk = SortDedupValues(chunk)
-		args = args[:0]
-		// In key order indicator and year repeat from row to row: their
-		// boxed values are shared instead of allocated per value.
-		var ind, year any
-		for i, v := range chunk {
-			if i == 0 || v.Indicator != chunk[i-1].Indicator {
-				ind = v.Indicator
-			}
-			if i == 0 || v.Year != chunk[i-1].Year {
-				year = int64(v.Year)
-			}
-			args = append(args, ind, year, v.Territory, v.Value)
-		}
-		chunk = chunk[:0]
-		return b.L.Load(ctx, sp, args)
-	}
 	for v := range values {
 		if err := b.CheckValue(ctx, &v); err != nil {
 			return n, err
@@ -479,17 +457,39 @@ func (b *Bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 		chunk = append(chunk, v)
 		n++
 		if len(chunk) == cap(chunk) {
-			if err := flush(); err != nil {
+			if err := b.UpsertValues(ctx, chunk); err != nil {
 				return n, err
 			}
+			chunk = chunk[:0]
 		}
 	}
 	if len(chunk) > 0 {
-		if err := flush(); err != nil {
+		if err := b.UpsertValues(ctx, chunk); err != nil {
 			return n, err
 		}
 	}
 	return n, nil
+}
+
+// UpsertValues writes a chunk of checked values (sorted and deduplicated in
+// place, the last of a repeated key winning) with the upsert statement.
+func (b *Bulk) UpsertValues(ctx context.Context, chunk []domain.IndicatorValue) error {
+	chunk = SortDedupValues(chunk)
+	args := b.valueArgs[:0]
+	// In key order indicator and year repeat from row to row: their
+	// boxed values are shared instead of allocated per value.
+	var ind, year any
+	for i, v := range chunk {
+		if i == 0 || v.Indicator != chunk[i-1].Indicator {
+			ind = v.Indicator
+		}
+		if i == 0 || v.Year != chunk[i-1].Year {
+			year = int64(v.Year)
+		}
+		args = append(args, ind, year, v.Territory, v.Value)
+	}
+	b.valueArgs = args[:0]
+	return b.L.Load(ctx, b.valueSpec(), args)
 }
 
 // srcKey is a natural key of actors and actions.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"maillage/internal/domain"
+	"maillage/internal/store/sqldb"
 )
 
 // Run runs the contract suite: every subtest gets a fresh store from open.
@@ -42,6 +43,7 @@ func Run(t *testing.T, open func(t testing.TB) domain.Store) {
 		{"BulkInvalid", testBulkInvalid},
 		{"BulkReplaceFundings", testBulkReplaceFundings},
 		{"BulkValueDuplicates", testBulkValueDuplicates},
+		{"BulkValueMixedPairs", testBulkValueMixedPairs},
 		{"DataVersion", testDataVersion},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"Streams", testStreams},
@@ -1065,6 +1067,70 @@ func testBulkValueDuplicates(t *testing.T, s domain.Store) {
 		want = append(want, "population/18033/2021=7")
 		if got := ivs(p); !slices.Equal(got, want) {
 			t.Errorf("round %d: %v, want %v", round, got, want)
+		}
+	}
+}
+
+// testBulkValueMixedPairs interleaves, in one stream, values of an
+// (indicator, year) pair that already has values (upserted) with values of
+// pairs that have none (the PostgreSQL COPY path), with repeated keys on both
+// sides and more than a chunk of the former, so that COPY segments alternate
+// with upserts; then a second stream in the same transaction repeats a pair
+// the first one created. The last value of every key wins.
+func testBulkValueMixedPairs(t *testing.T, s domain.Store) {
+	var f Fixture
+	f.LoadTerritories(t, s)
+	must(t, s.PutIndicatorValues(bg, []domain.IndicatorValue{{Territory: "18001", Indicator: "population", Year: 2020, Value: 1}}))
+	want := map[string]float64{}
+	for v, err := range s.AllIndicatorValues(bg) {
+		must(t, err)
+		want[fmt.Sprintf("%s/%s/%d", v.Indicator, v.Territory, v.Year)] = v.Value
+	}
+	codes := []string{"18001", "18002", "18003", "18033", "75056"}
+	var vs []domain.IndicatorValue
+	add := func(v domain.IndicatorValue) {
+		vs = append(vs, v)
+		want[fmt.Sprintf("%s/%s/%d", v.Indicator, v.Territory, v.Year)] = v.Value
+	}
+	for i := range 2*sqldb.ValueChunk + 10 {
+		if i%2 == 0 {
+			add(domain.IndicatorValue{Territory: codes[i%5], Indicator: "population", Year: 2020, Value: float64(i)})
+		} else {
+			add(domain.IndicatorValue{Territory: codes[(i/2)%5], Indicator: "population", Year: 2000 + (i/10)%20, Value: float64(i)})
+		}
+	}
+	b, err := s.Bulk(bg)
+	must(t, err)
+	n, err := b.PutIndicatorValues(bg, values(vs))
+	must(t, err)
+	if n != len(vs) {
+		t.Errorf("n = %d, want %d", n, len(vs))
+	}
+	second := []domain.IndicatorValue{
+		{Territory: "18002", Indicator: "population", Year: 2001, Value: -1},
+		{Territory: "18003", Indicator: "population", Year: 2030, Value: -2},
+		{Territory: "18003", Indicator: "population", Year: 2030, Value: -3},
+	}
+	vs = vs[:0]
+	for _, v := range second {
+		add(v)
+	}
+	_, err = b.PutIndicatorValues(bg, values(vs))
+	must(t, err)
+	must(t, b.Commit())
+	got := map[string]float64{}
+	for v, err := range s.AllIndicatorValues(bg) {
+		must(t, err)
+		got[fmt.Sprintf("%s/%s/%d", v.Indicator, v.Territory, v.Year)] = v.Value
+	}
+	for k, w := range want {
+		if g, ok := got[k]; !ok || g != w {
+			t.Errorf("%s = %v (present %v), want %v", k, g, ok, w)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected value %s", k)
 		}
 	}
 }

@@ -33,7 +33,8 @@ func TestIDORReference(t *testing.T) {
 					t.Errorf("%s GET %s = %d, want %d", role, path, r.status, want)
 				}
 			}
-			for _, path := range []string{"/api/v1/indicators", "/api/v1/indicator-values?territory=18033&limit=500", "/api/v1/territories?type=perimetre&text=P%C3%A9rim%C3%A8tre", "/api/v1/territories/18033/indicators"} {
+			for _, path := range []string{"/api/v1/indicators", "/api/v1/indicator-values?territory=18033&limit=500", "/api/v1/territories?type=perimetre&text=P%C3%A9rim%C3%A8tre", "/api/v1/territories/18033/indicators",
+				"/api/v1/exports/indicators?format=json"} {
 				r := c.do("GET", path, nil)
 				if r.status != 200 {
 					t.Errorf("%s GET %s = %d", role, path, r.status)

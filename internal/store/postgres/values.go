@@ -52,38 +52,6 @@ func (b *bulk) Commit() error {
 // to the COPY goroutine.
 const copyBatch = 8192
 
-// qValuePairs lists the (indicator, year) pairs that have values, by a
-// loose scan of the primary key: one index descent per pair (a few
-// hundred) instead of reading every value. Row comparison uses the index.
-const qValuePairs = `WITH RECURSIVE p(indicator, year) AS (
-	(SELECT indicator, year FROM indicator_values ORDER BY indicator, year LIMIT 1)
-	UNION ALL
-	SELECT n.indicator, n.year FROM p CROSS JOIN LATERAL (
-		SELECT v.indicator, v.year FROM indicator_values v
-		WHERE (v.indicator, v.year) > (p.indicator, p.year)
-		ORDER BY v.indicator, v.year LIMIT 1) n
-)
-SELECT indicator, year FROM p`
-
-// valuePairs returns the (indicator, year) pairs that already have values
-// in the transaction's view (earlier loads of the same transaction included).
-func (b *bulk) valuePairs(ctx context.Context) (map[indYear]bool, error) {
-	rows, err := b.Tx.QueryContext(ctx, qValuePairs)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	pairs := map[indYear]bool{}
-	for rows.Next() {
-		var k indYear
-		if err := rows.Scan(&k.ind, &k.year); err != nil {
-			return nil, err
-		}
-		pairs[k] = true
-	}
-	return pairs, rows.Err()
-}
-
 // PutIndicatorValues streams the values of (indicator, year) pairs that have
 // none yet straight into indicator_values with COPY: no row can conflict
 // (a national load of 10 million values is one pass, no staging, no
@@ -95,9 +63,13 @@ func (b *bulk) valuePairs(ctx context.Context) (map[indYear]bool, error) {
 // bitset over territories spots them and they are upserted afterwards, the
 // last value winning as in the general path.
 func (b *bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.IndicatorValue]) (int, error) {
-	had, err := b.valuePairs(ctx)
+	pairs, err := sqldb.ValuePairs(ctx, b.Tx, b.S.D)
 	if err != nil {
 		return 0, err
+	}
+	had := map[sqldb.IndicatorYear]bool{}
+	for _, p := range pairs {
+		had[p] = true
 	}
 	b.Touch("indicator_values")
 	b.valuesCopied = true
@@ -117,7 +89,7 @@ func (b *bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 	var dups []domain.IndicatorValue
 	staged := make([]domain.IndicatorValue, 0, 1024)
 	n := 0
-	var lastKey indYear
+	var lastKey sqldb.IndicatorYear
 	var lastHad bool
 	var indBox, yearBox any
 	for v := range values {
@@ -125,7 +97,7 @@ func (b *bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 			return n, err
 		}
 		n++
-		if k := (indYear{v.Indicator, v.Year}); k != lastKey || indBox == nil {
+		if k := (sqldb.IndicatorYear{Indicator: v.Indicator, Year: v.Year}); k != lastKey || indBox == nil {
 			// Consecutive values share the pair: one lookup and one
 			// boxed indicator and year per run.
 			lastKey, lastHad = k, had[k]

@@ -13,15 +13,25 @@ import (
 )
 
 func scanAction(sc interface{ Scan(...any) error }) (domain.Action, error) {
-	var a domain.Action
-	var ext sql.NullString
-	var themes, publics, labels, zone, places, vis string
-	err := sc.Scan(&a.ID, &a.Source, &ext, &a.Title, &a.Description, &a.OperatorID, &themes, &publics, &labels, &zone, &places,
-		&a.Capacity, Date{&a.StartDate}, Date{&a.EndDate}, &a.Status, &a.OwnerOrg, &vis, Time{&a.CreatedAt}, Time{&a.UpdatedAt}, &a.Version)
-	a.ExternalID = ext.String
-	a.Themes, a.Publics, a.Labels, a.Zone, a.Places = SplitList(themes), SplitList(publics), SplitList(labels), SplitList(zone), SplitList(places)
-	a.Visibility = domain.Visibility(vis)
-	return a, err
+	vals, err := scanValues(sc, actionColCount)
+	if err != nil {
+		return domain.Action{}, err
+	}
+	return decodeAction(vals)
+}
+
+// actionColCount is the number of actionCols, in decodeAction's order.
+const actionColCount = 20
+
+func decodeAction(vals []any) (domain.Action, error) {
+	d := decoder{vals: vals}
+	a := domain.Action{ID: d.int(0), Source: d.str(1), ExternalID: d.str(2), Title: d.str(3), Description: d.str(4),
+		OperatorID: d.int(5), Themes: SplitList(d.str(6)), Publics: SplitList(d.str(7)), Labels: SplitList(d.str(8)),
+		Zone: SplitList(d.str(9)), Places: SplitList(d.str(10)), Capacity: d.float(11), StartDate: d.date(12),
+		EndDate: d.date(13), Status: d.str(14)}
+	a.Meta = domain.Meta{OwnerOrg: d.int(15), Visibility: domain.Visibility(d.str(16)), CreatedAt: d.time(17),
+		UpdatedAt: d.time(18), Version: d.int(19)}
+	return a, d.err
 }
 
 // Action returns an action with its fundings and roles.
@@ -276,5 +286,5 @@ func (s *DB) DeleteAction(ctx context.Context, id int64) error {
 
 // AllActions streams every action (without fundings) ordered by id.
 func (s *DB) AllActions(ctx context.Context) iter.Seq2[domain.Action, error] {
-	return streamRows(ctx, s.R, s.D.Q(s.visibleQuery(ctx, qAllActions, "a")), scanAction)
+	return streamRaw(ctx, s.R, s.D.Q(s.visibleQuery(ctx, qAllActions, "a")), decodeAction)
 }

@@ -54,8 +54,8 @@ type Bulk struct {
 	// start, a hash of every natural key written since: a key whose hash is
 	// absent is certainly new, so chunks after the first need no lookups.
 	fresh    map[string]map[uint64]struct{}
-	years    map[indYear]bool
-	lastYear indYear // the last recorded in years
+	years    map[IndicatorYear]bool
+	lastYear IndicatorYear // the last recorded in years
 	done     bool
 
 	// fundedFresh is set when fundings was empty at the start: the only
@@ -81,7 +81,7 @@ func BeginBulk(ctx context.Context, s *DB) (*Bulk, error) {
 		return nil, err
 	}
 	b := &Bulk{S: s, Conn: conn, Tx: tx, Chk: NewChecker(tx, s.D), Now: s.Now().UTC(),
-		empty: map[string]bool{}, years: map[indYear]bool{}}
+		empty: map[string]bool{}, years: map[IndicatorYear]bool{}}
 	if err := b.Chk.LoadAll(ctx); err != nil {
 		b.Rollback()
 		return nil, err
@@ -406,10 +406,10 @@ func (b *Bulk) CheckValue(ctx context.Context, v *domain.IndicatorValue) error {
 	if err := b.Chk.IndicatorValue(ctx, v); err != nil {
 		return invalid(fmt.Sprintf("Valeur %s/%s/%d", v.Indicator, v.Territory, v.Year), err)
 	}
-	if v.Year == b.lastYear.year && v.Indicator == b.lastYear.ind {
+	if v.Year == b.lastYear.Year && v.Indicator == b.lastYear.Indicator {
 		return nil // grouped by indicator and year: already recorded
 	}
-	k := indYear{v.Indicator, v.Year}
+	k := IndicatorYear{v.Indicator, v.Year}
 	if !b.years[k] {
 		b.years[k] = true
 	}

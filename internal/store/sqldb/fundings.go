@@ -12,11 +12,20 @@ import (
 )
 
 func scanFunding(sc interface{ Scan(...any) error }) (domain.Funding, error) {
-	var f domain.Funding
-	var vis string
-	err := sc.Scan(&f.ID, &f.ActionID, &f.FunderID, &f.Year, &f.Amount, &f.OwnerOrg, &vis, Time{&f.CreatedAt}, Time{&f.UpdatedAt}, &f.Version)
-	f.Visibility = domain.Visibility(vis)
-	return f, err
+	vals, err := scanValues(sc, 10)
+	if err != nil {
+		return domain.Funding{}, err
+	}
+	return decodeFunding(vals)
+}
+
+// decodeFunding decodes the fundingCols.
+func decodeFunding(vals []any) (domain.Funding, error) {
+	d := decoder{vals: vals}
+	f := domain.Funding{ID: d.int(0), ActionID: d.int(1), FunderID: d.int(2), Year: int(d.int(3)), Amount: d.float(4)}
+	f.Meta = domain.Meta{OwnerOrg: d.int(5), Visibility: domain.Visibility(d.str(6)), CreatedAt: d.time(7),
+		UpdatedAt: d.time(8), Version: d.int(9)}
+	return f, d.err
 }
 
 // Funding returns a funding by id.
@@ -131,5 +140,5 @@ func (s *DB) DeleteFunding(ctx context.Context, id int64) error {
 
 // AllFundings streams every funding ordered by id.
 func (s *DB) AllFundings(ctx context.Context) iter.Seq2[domain.Funding, error] {
-	return streamRows(ctx, s.R, s.D.Q(s.visibleQuery(ctx, qAllFundings, "f")), scanFunding)
+	return streamRaw(ctx, s.R, s.D.Q(s.visibleQuery(ctx, qAllFundings, "f")), decodeFunding)
 }

@@ -3,8 +3,10 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"iter"
+	"slices"
 	"sort"
 	"strings"
 
@@ -193,7 +195,7 @@ func (s *DB) IndicatorValues(ctx context.Context, f domain.IndicatorValueFilter)
 func (s *DB) PutIndicatorValues(ctx context.Context, values []domain.IndicatorValue) error {
 	return s.Write(ctx, func(tx *sql.Tx) error {
 		chk := NewChecker(tx, s.D)
-		years := map[indYear]bool{}
+		years := map[IndicatorYear]bool{}
 		for i := range values {
 			v := values[i]
 			if err := chk.IndicatorValue(ctx, &v); err != nil {
@@ -202,30 +204,31 @@ func (s *DB) PutIndicatorValues(ctx context.Context, values []domain.IndicatorVa
 			if _, err := tx.ExecContext(ctx, s.D.Q(qUpsertIndicatorValue), v.Indicator, v.Year, v.Territory, v.Value); err != nil {
 				return err
 			}
-			years[indYear{v.Indicator, v.Year}] = true
+			years[IndicatorYear{v.Indicator, v.Year}] = true
 		}
 		return putIndicatorYears(ctx, tx, s.D, years)
 	})
 }
 
-type indYear struct {
-	ind  string
-	year int
+// IndicatorYear is an (indicator, year) pair of values.
+type IndicatorYear struct {
+	Indicator string
+	Year      int
 }
 
-func putIndicatorYears(ctx context.Context, tx Queryer, d *Dialect, years map[indYear]bool) error {
-	keys := make([]indYear, 0, len(years))
+func putIndicatorYears(ctx context.Context, tx Queryer, d *Dialect, years map[IndicatorYear]bool) error {
+	keys := make([]IndicatorYear, 0, len(years))
 	for k := range years {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].ind != keys[j].ind {
-			return keys[i].ind < keys[j].ind
+		if keys[i].Indicator != keys[j].Indicator {
+			return keys[i].Indicator < keys[j].Indicator
 		}
-		return keys[i].year < keys[j].year
+		return keys[i].Year < keys[j].Year
 	})
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, d.Q(qUpsertIndicatorYear), k.ind, k.year); err != nil {
+		if _, err := tx.ExecContext(ctx, d.Q(qUpsertIndicatorYear), k.Indicator, k.Year); err != nil {
 			return err
 		}
 	}
@@ -246,27 +249,91 @@ func (s *DB) DeleteIndicatorValue(ctx context.Context, territory, indicator stri
 	})
 }
 
-// AllIndicatorValues streams every value in key order.
+// AllIndicatorValues streams every value in key order, one (indicator,
+// year) pair after another: each pair is a range of the primary key, and
+// its rows carry only territory and value.
 func (s *DB) AllIndicatorValues(ctx context.Context) iter.Seq2[domain.IndicatorValue, error] {
 	return func(yield func(domain.IndicatorValue, error) bool) {
-		rows, err := s.R.QueryContext(ctx, s.D.Q(s.visibleValues(ctx, qAllIndicatorValues)))
+		pairs, err := s.visibleValuePairs(ctx)
 		if err != nil {
 			yield(domain.IndicatorValue{}, err)
 			return
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var v domain.IndicatorValue
-			if err := rows.Scan(&v.Territory, &v.Indicator, &v.Year, &v.Value); err != nil {
-				yield(v, err)
-				return
+		stopped := false
+		q := s.D.Q(qPairValues)
+		err = withRawConn(ctx, s.R, func(qc driver.QueryerContext) error {
+			for _, p := range pairs {
+				rows, err := qc.QueryContext(ctx, q, namedArgs([]any{p.Indicator, p.Year}))
+				if err != nil {
+					return err
+				}
+				err = eachRaw(ctx, rows, func(vals []any) error {
+					d := decoder{vals: vals}
+					v := domain.IndicatorValue{Territory: d.str(0), Indicator: p.Indicator, Year: p.Year, Value: d.float(1)}
+					if d.err != nil {
+						return d.err
+					}
+					if !yield(v, nil) {
+						stopped = true
+						return errStop
+					}
+					return nil
+				})
+				rows.Close()
+				if err != nil {
+					return err
+				}
 			}
-			if !yield(v, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil && !stopped {
 			yield(domain.IndicatorValue{}, err)
 		}
 	}
+}
+
+// ValuePairs lists the (indicator, year) pairs that have values, in key
+// order, as q sees them (a transaction sees its own writes): one index seek
+// per pair (a few hundred) instead of reading every value.
+func ValuePairs(ctx context.Context, q Queryer, d *Dialect) ([]IndicatorYear, error) {
+	var pairs []IndicatorYear
+	var ind sql.NullString
+	err := q.QueryRowContext(ctx, d.Q(qFirstValueIndicator)).Scan(&ind)
+	for err == nil && ind.Valid {
+		var year sql.NullInt64
+		err = q.QueryRowContext(ctx, d.Q(qFirstValueYear), ind.String).Scan(&year)
+		for err == nil && year.Valid {
+			pairs = append(pairs, IndicatorYear{ind.String, int(year.Int64)})
+			err = q.QueryRowContext(ctx, d.Q(qNextValueYear), ind.String, year.Int64).Scan(&year)
+		}
+		if err == nil {
+			err = q.QueryRowContext(ctx, d.Q(qNextValueIndicator), ind.String).Scan(&ind)
+		}
+	}
+	return pairs, err
+}
+
+// visibleValuePairs is ValuePairs narrowed to the indicators ctx may see.
+func (s *DB) visibleValuePairs(ctx context.Context) ([]IndicatorYear, error) {
+	pairs, err := ValuePairs(ctx, s.R, s.D)
+	if err != nil || s.visibleCond(ctx, "i") == "" {
+		return pairs, err
+	}
+	rows, err := s.R.QueryContext(ctx, s.D.Q(s.visibleQuery(ctx, qVisibleIndicators, "i")))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	visible := map[string]bool{}
+	for rows.Next() {
+		var code string
+		if err := rows.Scan(&code); err != nil {
+			return nil, err
+		}
+		visible[code] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(pairs, func(p IndicatorYear) bool { return !visible[p.Indicator] }), nil
 }

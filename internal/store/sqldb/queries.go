@@ -72,7 +72,14 @@ const (
 		ON CONFLICT (indicator, year, territory) DO UPDATE SET value = excluded.value`
 	qUpsertIndicatorYear  = `INSERT INTO indicator_years (indicator, year) VALUES (?, ?) ON CONFLICT DO NOTHING`
 	qDeleteIndicatorValue = `DELETE FROM indicator_values WHERE indicator = ? AND year = ? AND territory = ?`
-	qAllIndicatorValues   = `SELECT territory, indicator, year, value FROM indicator_values ORDER BY indicator, year, territory`
+	// The (indicator, year) pairs that have values, by a loose scan of the
+	// primary key: each query is one index seek (min on a key prefix).
+	qFirstValueIndicator = `SELECT min(indicator) FROM indicator_values`
+	qNextValueIndicator  = `SELECT min(indicator) FROM indicator_values WHERE indicator > ?`
+	qFirstValueYear      = `SELECT min(year) FROM indicator_values WHERE indicator = ?`
+	qNextValueYear       = `SELECT min(year) FROM indicator_values WHERE indicator = ? AND year > ?`
+	qVisibleIndicators   = `SELECT i.code FROM indicators i`
+	qPairValues = `SELECT territory, value FROM indicator_values WHERE indicator = ? AND year = ? ORDER BY territory`
 
 	// Actors.
 	actorCols     = `a.id, a.source, a.external_id, a.name, a.type, a.siren, a.siret, a.commune, a.territory, a.owner_org, a.visibility, a.created_at, a.updated_at, a.version`

@@ -56,16 +56,3 @@ func (s *DB) visibleQuery(ctx context.Context, q, alias string) string {
 	return q[:i] + kw + c + q[i:]
 }
 
-// visibleValues keeps, in a query on indicator_values (no alias, before its
-// ORDER BY), the values of the indicators ctx may see.
-func (s *DB) visibleValues(ctx context.Context, q string) string {
-	c := s.visibleCond(ctx, "i")
-	if c == "" {
-		return q
-	}
-	i := strings.LastIndex(q, " ORDER BY ")
-	if i < 0 {
-		i = len(q)
-	}
-	return q[:i] + " WHERE indicator IN (SELECT i.code FROM indicators i WHERE " + c + ")" + q[i:]
-}

@@ -79,7 +79,7 @@ const (
 	qFirstValueYear      = `SELECT min(year) FROM indicator_values WHERE indicator = ?`
 	qNextValueYear       = `SELECT min(year) FROM indicator_values WHERE indicator = ? AND year > ?`
 	qVisibleIndicators   = `SELECT i.code FROM indicators i`
-	qPairValues = `SELECT territory, value FROM indicator_values WHERE indicator = ? AND year = ? ORDER BY territory`
+	qPairValues          = `SELECT territory, value FROM indicator_values WHERE indicator = ? AND year = ? ORDER BY territory`
 
 	// Actors.
 	actorCols     = `a.id, a.source, a.external_id, a.name, a.type, a.siren, a.siret, a.commune, a.territory, a.owner_org, a.visibility, a.created_at, a.updated_at, a.version`

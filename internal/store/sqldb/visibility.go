@@ -55,4 +55,3 @@ func (s *DB) visibleQuery(ctx context.Context, q, alias string) string {
 	}
 	return q[:i] + kw + c + q[i:]
 }
-

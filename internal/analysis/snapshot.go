@@ -293,6 +293,10 @@ func Load(ctx context.Context, st domain.Store) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The streams leave as much garbage as the snapshot itself: a tighter
+	// GC target during the load keeps the peak resident size down (national
+	// set: 1.46 -> 1.25 GB) for no measurable CPU.
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	b := NewBuilder(ref)
 	b.DataVersion = ver
 	for _, typ := range []domain.TerritoryType{domain.TypeCommune, domain.TypeArrondissement} {

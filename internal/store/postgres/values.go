@@ -73,8 +73,6 @@ func (b *bulk) PutIndicatorValues(ctx context.Context, values iter.Seq[domain.In
 	}
 	b.Touch("indicator_values")
 	b.valuesCopied = true
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var cp *copyStream
 	endCopy := func() error {
 		if cp == nil {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"maillage/internal/auth"
 	"maillage/internal/domain"
 	"maillage/internal/export"
 	"maillage/internal/web/mapsvg"
@@ -278,6 +279,9 @@ type actionData struct {
 	CanWrite  bool
 	Chart     template.HTML
 	StatusTxt string
+	// FundingForm is the form "Ajouter un financement" (fundings.go),
+	// empty when the visitor may not declare fundings.
+	FundingForm template.HTML
 }
 
 type fundingRow struct {
@@ -285,6 +289,9 @@ type fundingRow struct {
 	Type   string
 	Year   int
 	Amount float64
+	// ID and CanChange: links to edit and delete the funding (fundings.go).
+	ID        int64
+	CanChange bool
 }
 
 type yearTotal struct {
@@ -359,7 +366,8 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 		if e, ok := ref.Get(domain.RefActorType, typ); ok {
 			typ = e.Label
 		}
-		d.Fundings = append(d.Fundings, fundingRow{Funder: ac.Name, Type: typ, Year: f.Year, Amount: f.Amount})
+		d.Fundings = append(d.Fundings, fundingRow{Funder: ac.Name, Type: typ, Year: f.Year, Amount: f.Amount,
+			ID: f.ID, CanChange: h.canChangeFunding(ctx, &f, auth.Update)})
 		totals[f.Year] += f.Amount
 		if _, ok := byFunder[ac.Name]; !ok {
 			funderOrder = append(funderOrder, ac.Name)
@@ -380,6 +388,7 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 	for _, ro := range a.Roles {
 		d.Roles = append(d.Roles, roleRow{actor(ro.ActorID).Name, roleLabels[ro.Role]})
 	}
+	h.addFundingForm(ctx, &d)
 	h.render(w, r, http.StatusOK, "action", page{Title: a.Title, Section: "actions",
 		Crumbs: []crumb{{"Accueil", "/"}, {"Actions", "/actions"}, {a.Title, ""}}, Data: d, Flash: flash(r)})
 }
@@ -390,6 +399,12 @@ func flash(r *http.Request) string {
 		return "L’action a été créée."
 	case "modifie":
 		return "Les modifications ont été enregistrées."
+	case "financement-ajoute":
+		return "Le financement a été ajouté."
+	case "financement-modifie":
+		return "Le financement a été modifié."
+	case "financement-supprime":
+		return "Le financement a été supprimé."
 	}
 	return ""
 }

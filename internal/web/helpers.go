@@ -3,8 +3,12 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
+	"sort"
 	"strconv"
 	"time"
+
+	"maillage/internal/domain"
 )
 
 func atoi(s string, def int) int {
@@ -65,4 +69,68 @@ func cloneQuery(q url.Values) url.Values {
 		out[k] = append([]string(nil), v...)
 	}
 	return out
+}
+
+// visibilities are the visibility choices of the data forms (actions,
+// actors), widest first, with their labels in the form and on the pages.
+var visibilities = []struct {
+	V            domain.Visibility
+	Label, Short string
+}{
+	{domain.VisibilityPublic, "Publique (visible sur la carte publique)", "publique"},
+	{domain.VisibilityNetwork, "Réseau (toutes les organisations de l’instance)", "réseau (toutes les organisations de l’instance)"},
+	{domain.VisibilityPartners, "Partenaires", "partenaires de l’organisation propriétaire"},
+	{domain.VisibilityPrivate, "Privée (mon organisation)", "privée (organisation propriétaire seulement)"},
+}
+
+// visibilityOptions returns the options of a visibility select.
+func visibilityOptions(cur domain.Visibility) []option {
+	out := make([]option, len(visibilities))
+	for i, v := range visibilities {
+		out[i] = option{string(v.V), v.Label, v.V == cur}
+	}
+	return out
+}
+
+// visibilityLabel says who may see a record, in French.
+func visibilityLabel(v domain.Visibility) string {
+	for _, x := range visibilities {
+		if x.V == v {
+			return x.Short
+		}
+	}
+	return string(v)
+}
+
+// formErrors groups field errors by form field (alias renames a domain
+// field to the form's, e.g. "places" → "commune"; several reasons for one
+// field are joined by " ; ") and builds the summary shown above a form:
+// "Label : reason" in the order of the form's fields.
+func formErrors(fe []domain.FieldError, labels map[string]string, order []string, alias map[string]string) (map[string]string, []domain.FieldError) {
+	errs := map[string]string{}
+	var summary []domain.FieldError
+	for _, f := range fe {
+		key := f.Field
+		if a, ok := alias[key]; ok {
+			key = a
+		}
+		if prev, ok := errs[key]; ok {
+			errs[key] = prev + " ; " + f.Reason
+		} else {
+			errs[key] = f.Reason
+		}
+		label := labels[key]
+		if label == "" {
+			label = key
+		}
+		summary = append(summary, domain.FieldError{Field: key, Reason: label + " : " + f.Reason})
+	}
+	rank := func(f string) int {
+		if i := slices.Index(order, f); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	sort.SliceStable(summary, func(i, j int) bool { return rank(summary[i].Field) < rank(summary[j].Field) })
+	return errs, summary
 }

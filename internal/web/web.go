@@ -113,6 +113,7 @@ func New(s domain.Store, opts Options) (http.Handler, error) {
 	h.registerDiagnostics(mux)
 	h.registerGovernance(mux)
 	h.registerAdmin(mux)
+	h.registerFundings(mux) // an action's fundings: add, edit, delete (fundings.go)
 	mux.HandleFunc("GET /accessibilite", h.static("accessibilite", "Déclaration d’accessibilité", ""))
 	mux.HandleFunc("GET /donnees", h.static("donnees", "Sources des données", ""))
 	mux.HandleFunc("GET /", h.notFound)

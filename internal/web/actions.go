@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -431,15 +430,6 @@ var fieldLabels = map[string]string{
 
 var fieldOrder = []string{"title", "description", "operator_id", "themes", "publics", "labels", "zone", "commune", "capacity", "start_date", "end_date", "status", "visibility"}
 
-func fieldRank(f string) int {
-	for i, x := range fieldOrder {
-		if x == f {
-			return i
-		}
-	}
-	return len(fieldOrder)
-}
-
 func (h *handler) actionNew(w http.ResponseWriter, r *http.Request) {
 	if !h.canWrite(r.Context()) {
 		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte de contributeur pour créer une action."))
@@ -469,7 +459,7 @@ func (h *handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 		h.fail(w, r, err)
 		return
 	}
-	d := formData{A: *a, New: isNew, Ref: ref, Errors: map[string]string{}, Conflict: conflict, Values: raw}
+	d := formData{A: *a, New: isNew, Ref: ref, Conflict: conflict, Values: raw}
 	if d.Values == nil {
 		d.Values = map[string]string{
 			"zone":     strings.Join(a.Zone, " "),
@@ -486,33 +476,11 @@ func (h *handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 			d.Values["end_date"] = a.EndDate.Format("02/01/2006")
 		}
 	}
-	for _, f := range fe {
-		key := f.Field
-		if key == "places" {
-			key = "commune"
-		}
-		if prev, ok := d.Errors[key]; ok {
-			d.Errors[key] = prev + " ; " + f.Reason
-		} else {
-			d.Errors[key] = f.Reason
-		}
-		label := fieldLabels[key]
-		if label == "" {
-			label = key
-		}
-		d.Summary = append(d.Summary, domain.FieldError{Field: key, Reason: label + " : " + f.Reason})
-	}
-	sort.SliceStable(d.Summary, func(i, j int) bool { return fieldRank(d.Summary[i].Field) < fieldRank(d.Summary[j].Field) })
+	d.Errors, d.Summary = formErrors(fe, fieldLabels, fieldOrder, map[string]string{"places": "commune"})
 	for _, s := range []string{domain.StatusActive, domain.StatusPlanned, domain.StatusEnded} {
 		d.Statuses = append(d.Statuses, option{s, statusLabels[s], s == a.Status})
 	}
-	for _, v := range []struct {
-		v domain.Visibility
-		l string
-	}{{domain.VisibilityPublic, "Publique (visible sur la carte publique)"}, {domain.VisibilityNetwork, "Réseau (toutes les organisations de l’instance)"},
-		{domain.VisibilityPartners, "Partenaires"}, {domain.VisibilityPrivate, "Privée (mon organisation)"}} {
-		d.Vis = append(d.Vis, option{string(v.v), v.l, v.v == a.Visibility})
-	}
+	d.Vis = visibilityOptions(a.Visibility)
 	title := "Nouvelle action"
 	crumbs := []crumb{{"Accueil", "/"}, {"Actions", "/actions"}, {title, ""}}
 	if !isNew {

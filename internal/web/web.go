@@ -106,6 +106,13 @@ func New(s domain.Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /actions/{id}/modifier", h.actionEdit)
 	mux.HandleFunc("POST /actions/{id}/modifier", h.actionUpdate)
 	mux.HandleFunc("GET /exports/actions/{format}", h.actionsExport)
+	// actors directory, page and forms (actors.go)
+	mux.HandleFunc("GET /acteurs", h.actors)
+	mux.HandleFunc("GET /acteurs/nouveau", h.actorNew)
+	mux.HandleFunc("POST /acteurs/nouveau", h.actorCreate)
+	mux.HandleFunc("GET /acteurs/{id}", h.actor)
+	mux.HandleFunc("GET /acteurs/{id}/modifier", h.actorEdit)
+	mux.HandleFunc("POST /acteurs/{id}/modifier", h.actorUpdate)
 	mux.HandleFunc("GET /analyse", h.analysis)
 	mux.HandleFunc("GET /analyse/explication", h.explanation)
 	mux.HandleFunc("GET /public", h.publicIndex)
@@ -147,6 +154,7 @@ var menu = []menuItem{
 	{"Accueil", "/", "accueil", false},
 	{"Territoires", "/territoires", "territoires", false},
 	{"Actions", "/actions", "actions", false},
+	{"Acteurs", "/acteurs", "acteurs", false},
 	{"Analyse", "/analyse", "analyse", false},
 	{"Diagnostics", "/diagnostics", "diagnostics", false},
 	{"Conventions", "/conventions", "conventions", false},
@@ -385,10 +393,16 @@ func (h *handler) canWrite(ctx context.Context) bool {
 
 // canEdit reports whether the request may edit this action (auth.Can).
 func (h *handler) canEdit(ctx context.Context, a *domain.Action) bool {
+	return h.canEditMeta(ctx, a.Meta)
+}
+
+// canEditMeta reports whether the request may edit a data record (action,
+// actor) with this owner and visibility (auth.Can).
+func (h *handler) canEditMeta(ctx context.Context, m domain.Meta) bool {
 	if h.opts.AllowAnonymousWrite {
 		return true
 	}
-	return auth.Can(domain.PrincipalFrom(ctx), auth.Update, auth.Resource{Class: auth.Data, OwnerOrg: a.OwnerOrg, Visibility: a.Visibility})
+	return auth.Can(domain.PrincipalFrom(ctx), auth.Update, auth.Resource{Class: auth.Data, OwnerOrg: m.OwnerOrg, Visibility: m.Visibility})
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -29,7 +29,7 @@ import (
 var actorRowRe = regexp.MustCompile(`<tr><td><a href="/acteurs/(\d+)">([^<]*)</a></td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td class="nombre">([^<]*)</td></tr>`)
 
 type actorListRow struct {
-	ID                                    int64
+	ID                                   int64
 	Name, Type, Commune, SIREN, Operated string
 }
 

@@ -284,10 +284,11 @@ type actionData struct {
 }
 
 type fundingRow struct {
-	Funder string
-	Type   string
-	Year   int
-	Amount float64
+	Funder   string
+	FunderID int64 // the funder's page is /acteurs/{FunderID} (actors.go)
+	Type     string
+	Year     int
+	Amount   float64
 	// ID and CanChange: links to edit and delete the funding (fundings.go).
 	ID        int64
 	CanChange bool
@@ -298,7 +299,10 @@ type yearTotal struct {
 	Amount float64
 }
 
-type roleRow struct{ Actor, Role string }
+type roleRow struct {
+	Actor, Role string
+	ActorID     int64 // the actor's page is /acteurs/{ActorID} (actors.go)
+}
 
 var roleLabels = map[string]string{
 	domain.RoleFinance: "finance", domain.RoleOperate: "porte", domain.RoleCoordinate: "coordonne",
@@ -365,7 +369,7 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 		if e, ok := ref.Get(domain.RefActorType, typ); ok {
 			typ = e.Label
 		}
-		d.Fundings = append(d.Fundings, fundingRow{Funder: ac.Name, Type: typ, Year: f.Year, Amount: f.Amount,
+		d.Fundings = append(d.Fundings, fundingRow{Funder: ac.Name, FunderID: f.FunderID, Type: typ, Year: f.Year, Amount: f.Amount,
 			ID: f.ID, CanChange: h.canChangeFunding(ctx, &f, auth.Update)})
 		totals[f.Year] += f.Amount
 		if _, ok := byFunder[ac.Name]; !ok {
@@ -385,7 +389,7 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 			Unit: "€", Desc: "Montants cumulés ; le détail par année est dans le tableau."}, bars))
 	}
 	for _, ro := range a.Roles {
-		d.Roles = append(d.Roles, roleRow{actor(ro.ActorID).Name, roleLabels[ro.Role]})
+		d.Roles = append(d.Roles, roleRow{Actor: actor(ro.ActorID).Name, Role: roleLabels[ro.Role], ActorID: ro.ActorID})
 	}
 	h.addFundingForm(ctx, &d)
 	h.render(w, r, http.StatusOK, "action", page{Title: a.Title, Section: "actions",

@@ -586,6 +586,8 @@ func (h *handler) saveActor(w http.ResponseWriter, r *http.Request, isNew bool) 
 		}
 		return
 	}
+	// the cached actor lists (action form, filters) must show the change
+	h.sync(ctx)
 	ok := "modifie"
 	if isNew {
 		ok = "cree"

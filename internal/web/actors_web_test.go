@@ -440,6 +440,9 @@ func TestActorForm(t *testing.T) {
 			t.Fatalf("a refused form wrote an actor (%d → %d)", before, n)
 		}
 
+		// the action form's operator list is cached: load it before
+		must(t, get(t, srv, "/actions/nouvelle"), 200, `id="operator_id"`)
+
 		// good, with the spaces people type in a SIREN
 		good := url.Values{"name": {"Maison des familles du Berry"}, "type": {"association"}, "siren": {siren[:3] + " " + siren[3:6] + " " + siren[6:]},
 			"siret": {siret}, "commune": {"96001"}, "territory": {""}, "visibility": {"public"}}
@@ -460,6 +463,8 @@ func TestActorForm(t *testing.T) {
 		r = get(t, srv, loc)
 		must(t, r, 200, "L’acteur a été créé.", "<h1>Maison des familles du Berry</h1>", siren, siret, html.EscapeString(seat.Name), "publique",
 			"Cet acteur ne porte aucune action enregistrée.", "Aucun financement de cet acteur n’est déclaré.", `href="/acteurs/`+strconv.FormatInt(id, 10)+`/modifier"`)
+		// the new actor may at once carry an action
+		must(t, get(t, srv, "/actions/nouvelle"), 200, fmt.Sprintf(`<option value="%d">Maison des familles du Berry</option>`, id))
 		// and the directory finds it by name
 		rows := actorRows(t, get(t, srv, "/acteurs?texte=familles+du+Berry").body)
 		if len(rows) != 1 || rows[0].ID != id || rows[0].SIREN != siren || rows[0].Commune != seat.Name || rows[0].Operated != "0" {

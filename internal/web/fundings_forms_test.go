@@ -341,5 +341,35 @@ func TestFundingForms(t *testing.T) {
 				t.Fatalf("another organisation's funding deleted: %v", err)
 			}
 		})
+
+		// too many actors for a list: the funder is typed (number, SIREN or
+		// name) and found on the server
+		t.Run("many_actors", func(t *testing.T) {
+			all, err := s.Actors(ctx, domain.ActorFilter{Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := all.Total; i <= 500; i++ {
+				if err := s.CreateActor(ctx, &domain.Actor{Name: fmt.Sprintf("Association n° %03d", i), Type: "association"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := do(agent, "GET", page, nil)
+			must(t, r, 200, `<input class="fr-input" type="text" id="champ-funder" name="funder"`, "numéro, SIREN ou nom de l’acteur")
+			if strings.Contains(r.body, `<select class="fr-select" id="champ-funder"`) {
+				t.Fatal("a list of more than 500 actors")
+			}
+			r = do(agent, "POST", create, url.Values{"csrf_token": {tok}, "funder": {"Association n°"}, "year": {"2035"}, "amount": {"1"}})
+			must(t, r, 422, `id="champ-funder-erreur"`, "« Association n° » désigne", "Saisissez le numéro de l’acteur voulu")
+			r = do(agent, "POST", create, url.Values{"csrf_token": {tok}, "funder": {epci.Name}, "year": {"2035"}, "amount": {"1 500,5"}})
+			must(t, r, 303)
+			if f := find(epci.ID, 2035); f == nil || f.Amount != 1500.5 {
+				t.Fatalf("funder typed by name: %+v", f)
+			}
+			// the edit form shows the funder's number and name
+			f := find(epci.ID, 2035)
+			r = do(agent, "GET", fmt.Sprintf("/actions/%d/financements/%d/modifier", a.ID, f.ID), nil)
+			must(t, r, 200, `value="`+strconv.FormatInt(epci.ID, 10)+`"`, "actuellement "+html.EscapeString(epci.Name))
+		})
 	})
 }

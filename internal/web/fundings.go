@@ -124,8 +124,20 @@ func (h *handler) newFundingForm(ctx context.Context, a *domain.Action, f *domai
 	fid := strconv.FormatInt(f.ID, 10)
 	ff.Action, ff.Submit, ff.Legend = "/actions/"+id+"/financements/"+fid+"/modifier", "Enregistrer", "Financement"
 	ff.Hidden = []dgOption{{Value: "version", Label: strconv.FormatInt(f.Version, 10)}}
+	ff.FunderName = fmt.Sprintf("acteur n° %d", f.FunderID)
 	if ac, err := h.s.Actor(ctx, f.FunderID); err == nil {
 		ff.FunderName = ac.Name
+	}
+	if funder.Kind == "select" {
+		// the current funder stays choosable even when the list lacks it
+		cur := strconv.FormatInt(f.FunderID, 10)
+		found := false
+		for _, o := range funder.Options {
+			found = found || o.Value == cur
+		}
+		if !found {
+			funder.Options = append(funder.Options, dgOption{Value: cur, Label: ff.FunderName})
+		}
 	}
 	ff.fill(url.Values{"funder": {strconv.FormatInt(f.FunderID, 10)}, "year": {strconv.Itoa(f.Year)},
 		"amount": {strings.ReplaceAll(strconv.FormatFloat(f.Amount, 'f', -1, 64), ".", ",")}})

@@ -84,7 +84,11 @@ type adminData struct {
 	InviteLink  string
 	InviteEmail string
 	InviteUntil string
-	Flash       string
+	// InviteMail says whether the link went by mail (SMTP configured) or
+	// must be passed on by hand.
+	InviteMail       string
+	InviteMailFailed bool
+	Flash            string
 }
 
 func (h *handler) adminHome(w http.ResponseWriter, r *http.Request) {
@@ -221,8 +225,13 @@ func (h *handler) adminInvite(w http.ResponseWriter, r *http.Request) {
 	orgTxt := r.PostFormValue("organisation")
 	role := r.PostFormValue("role")
 	org, _ := strconv.ParseInt(orgTxt, 10, 64)
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	base := scheme + "://" + r.Host
 	svc := auth.NewService(h.s)
-	tok, inv, err := svc.Invite(ctx, email, org, role)
+	tok, inv, mailed, err := svc.InviteMail(ctx, email, org, role, base)
 	d, err2 := h.adminData(r)
 	if err2 != nil {
 		h.fail(w, r, err2)
@@ -242,11 +251,8 @@ func (h *handler) adminInvite(w http.ResponseWriter, r *http.Request) {
 		h.renderAdmin(w, r, http.StatusUnprocessableEntity, d)
 		return
 	}
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	d.InviteLink = scheme + "://" + r.Host + "/invitation/" + tok
+	d.InviteLink = base + "/invitation/" + tok
+	d.InviteMail, d.InviteMailFailed = mailed.Message(), mailed != nil && !mailed.Sent
 	d.InviteEmail = inv.Email
 	d.InviteUntil = frenchDateTime(inv.ExpiresAt)
 	d.InvValues = map[string]string{}

@@ -162,6 +162,9 @@ func TestInvitationMail(t *testing.T) {
 			if link := mailLink.FindString(body); link == "" || link != shown[1] {
 				t.Errorf("link in the mail %q, on the page %q", link, shown[1])
 			}
+			if !strings.Contains(r.String(), "Le lien a été envoyé par courriel à web@partenaire.test.") {
+				t.Errorf("the page does not say the link was mailed: %.2000s", r.String())
+			}
 		})
 
 		t.Run("failed_send", func(t *testing.T) {
@@ -187,6 +190,13 @@ func TestInvitationMail(t *testing.T) {
 			must(t, err)
 			if len(page.Items) != 1 || !strings.Contains(page.Items[0].Detail, "refusé") {
 				t.Errorf("audit of the failure: %+v", page.Items)
+			}
+			// the web form says so, as a warning, and still shows the link
+			form := url.Values{"email": {"refuse-web@partenaire.test"}, "organisation": {itoaT(e.Partner)}, "role": {"partner_reader"}, auth.CSRFField: {admin.csrf}}
+			r := admin.do("POST", "/administration/invitations", form.Encode())
+			if page := r.String(); r.status != 200 || !strings.Contains(page, "fr-alert--warning") || !strings.Contains(page, "a échoué") ||
+				!strings.Contains(page, `id="lien-invitation" readonly value="http`) {
+				t.Errorf("web invite with a failed send: %d %.2000s", r.status, page)
 			}
 			// an unreachable server: same, reported
 			m.Addr = srv.Addr[:strings.LastIndexByte(srv.Addr, ':')] + ":1"

@@ -333,7 +333,8 @@ func TestAccessibility(t *testing.T) {
 	b := newBrowser(t)
 	pages := []string{"/", "/territoires", "/territoires/96", "/territoires/96?indicateur=taux_pauvrete", "/actions", "/actions?thematique=parentalite&territoire=96",
 		"/actions/1", "/actions/1/modifier", "/actions/nouvelle", "/analyse?perimetre=96&thematique=parentalite",
-		"/analyse/explication?perimetre=96&thematique=parentalite&commune=96001", "/public", "/public/96", "/diagnostics", "/accessibilite"}
+		"/analyse/explication?perimetre=96&thematique=parentalite&commune=96001", "/public", "/public/96", "/diagnostics", "/accessibilite",
+		"/acteurs", "/acteurs?type=association", "/acteurs/1", "/acteurs/nouveau", "/acteurs/1/modifier"}
 	// a form with errors
 	for _, p := range pages {
 		t.Run(strings.Trim(strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "-").Replace(p), "_"), func(t *testing.T) {

@@ -25,7 +25,8 @@ type Engine struct {
 	cur       atomic.Pointer[Snapshot]
 	lastCheck atomic.Int64 // unix nanoseconds
 	loading   atomic.Bool
-	mu        sync.Mutex // serialises loads
+	again     atomic.Bool // CatchUp was asked during a check: check once more
+	mu        sync.Mutex  // serialises loads
 }
 
 // NewEngine loads a first snapshot of st.
@@ -56,16 +57,43 @@ func (e *Engine) Snapshot() *Snapshot {
 	now := time.Now().UnixNano()
 	last := e.lastCheck.Load()
 	if time.Duration(now-last) >= e.CheckInterval && e.lastCheck.CompareAndSwap(last, now) && e.loading.CompareAndSwap(false, true) {
-		go func() {
-			defer e.loading.Store(false)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			if err := e.refresh(ctx); err != nil && e.OnError != nil {
-				e.OnError(err)
-			}
-		}()
+		go e.check()
 	}
 	return e.cur.Load()
+}
+
+// CatchUp starts the check of the data version now instead of at the next
+// CheckInterval, and the reload if it moved: a writer calls it so that the
+// analysis shows its change as soon as a snapshot loads. A check already
+// running is followed by another one.
+func (e *Engine) CatchUp() {
+	e.again.Store(true)
+	if e.loading.CompareAndSwap(false, true) {
+		go e.check()
+	}
+}
+
+// check refreshes in the background; loading is held by the caller.
+func (e *Engine) check() {
+	for {
+		e.again.Store(false) // this check reads the version after any earlier CatchUp
+		e.lastCheck.Store(time.Now().UnixNano())
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		err := e.refresh(ctx)
+		cancel()
+		if err != nil && e.OnError != nil {
+			e.OnError(err)
+		}
+		if e.again.Load() {
+			continue
+		}
+		e.loading.Store(false)
+		// A CatchUp between the test above and the release found loading
+		// still held: take it back for one more check.
+		if !e.again.Load() || !e.loading.CompareAndSwap(false, true) {
+			return
+		}
+	}
 }
 
 // refresh reloads when the data version differs from the current snapshot's.

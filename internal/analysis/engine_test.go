@@ -72,3 +72,54 @@ func TestEngineReload(t *testing.T) {
 		}
 	})
 }
+
+// TestEngineCatchUp: with checks far apart, CatchUp after a write brings
+// the new data at once, and calls during a check are not lost.
+func TestEngineCatchUp(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s domain.Store) {
+		ctx := context.Background()
+		pop := 1000.0
+		lat, lon := 47.0, 2.4
+		b, err := s.Bulk(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.UpsertTerritories(ctx, []domain.Territory{{Code: "18033", Type: domain.TypeCommune, Name: "Bourges", Departement: "18", Population: &pop, Lat: &lat, Lon: &lon}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		eng, err := analysis.NewEngine(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.CheckInterval = time.Hour
+		op := domain.Actor{Name: "CAF du Cher", Type: "caf"}
+		if err := s.CreateActor(ctx, &op); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			a := domain.Action{Title: "LAEP", OperatorID: op.ID, Themes: []string{"parentalite"}, Places: []string{"18033"}, Capacity: 12}
+			if err := s.CreateAction(ctx, &a); err != nil {
+				t.Fatal(err)
+			}
+			eng.CatchUp()
+			want := i + 1
+			deadline := time.Now().Add(20 * time.Second)
+			for len(eng.Snapshot().ActID) != want {
+				if time.Now().After(deadline) {
+					t.Fatalf("after CatchUp: %d actions in the snapshot, want %d", len(eng.Snapshot().ActID), want)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		v, err := s.DataVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := eng.Snapshot().DataVersion; got != v {
+			t.Errorf("snapshot version %d, data version %d", got, v)
+		}
+	})
+}

@@ -645,6 +645,7 @@ func (h *handler) saveAction(w http.ResponseWriter, r *http.Request, isNew bool)
 		}
 		return
 	}
+	h.dataChanged()
 	ok := "modifie"
 	if isNew {
 		ok = "cree"

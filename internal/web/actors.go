@@ -588,6 +588,7 @@ func (h *handler) saveActor(w http.ResponseWriter, r *http.Request, isNew bool) 
 	}
 	// the cached actor lists (action form, filters) must show the change
 	h.sync(ctx)
+	h.dataChanged()
 	ok := "modifie"
 	if isNew {
 		ok = "cree"

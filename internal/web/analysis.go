@@ -29,6 +29,37 @@ func (h *handler) engine(ctx context.Context) (*analysis.Engine, error) {
 	return h.eng, h.engErr
 }
 
+// freshEngine returns the analysis engine and whether its snapshot is of the
+// data version this request synced to (h.sync). A page computed from an
+// older snapshot — the engine reloads in the background after a write — is
+// served but must not be cached, or it would outlive the reload.
+func (h *handler) freshEngine(ctx context.Context) (*analysis.Engine, bool, error) {
+	eng, err := h.engine(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	h.cache.mu.Lock()
+	v := h.cache.version
+	h.cache.mu.Unlock()
+	s := eng.Snapshot()
+	fresh := s != nil && s.DataVersion >= v
+	if !fresh {
+		eng.CatchUp()
+	}
+	return eng, fresh, nil
+}
+
+// dataChanged is called after a write from a form: the analysis engine
+// checks the data version now instead of at its next interval, so that the
+// analysis shows the change as soon as a snapshot loads.
+func (h *handler) dataChanged() {
+	go func() {
+		if eng, err := h.engine(context.Background()); err == nil {
+			eng.CatchUp()
+		}
+	}()
+}
+
 type engineState struct {
 	engineOnce sync.Once
 	eng        *analysis.Engine
@@ -116,10 +147,13 @@ func (h *handler) analysis(w http.ResponseWriter, r *http.Request) {
 		p.Scope = d.F.Scope
 	}
 	if p.Scope != "" {
-		eng, err := h.engine(ctx)
+		eng, fresh, err := h.freshEngine(ctx)
 		if err != nil {
 			h.fail(w, r, err)
 			return
+		}
+		if !fresh {
+			key = ""
 		}
 		res, err := eng.Analyse(p)
 		if err != nil {
@@ -298,10 +332,13 @@ func (h *handler) explanation(w http.ResponseWriter, r *http.Request) {
 	_, p := parseAnalysisForm(q)
 	commune := q.Get("commune")
 	theme := q.Get("thematique")
-	eng, err := h.engine(ctx)
+	eng, fresh, err := h.freshEngine(ctx)
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if !fresh {
+		key = ""
 	}
 	ex, err := eng.Explain(commune, theme, p)
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"maillage/internal/auth"
@@ -455,7 +454,7 @@ func (h *handler) saveFunding(w http.ResponseWriter, r *http.Request, a *domain.
 		}
 		return
 	}
-	h.refreshAnalysis()
+	h.dataChanged()
 	http.Redirect(w, r, "/actions/"+strconv.FormatInt(a.ID, 10)+"?ok="+ok, http.StatusSeeOther)
 }
 
@@ -512,58 +511,6 @@ func (h *handler) fundingDelete(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.refreshAnalysis()
+	h.dataChanged()
 	http.Redirect(w, r, "/actions/"+strconv.FormatInt(a.ID, 10)+"?ok=financement-supprime", http.StatusSeeOther)
-}
-
-// refreshMu serialises the reloads of refreshAnalysis, so that writes in a
-// row load one snapshot, not one each.
-var refreshMu sync.Mutex
-
-// staleGrace are the delays after a reload at which the page cache is
-// emptied again: a request that read the old snapshot just before the
-// reload may store its page after the first emptying (a département's
-// analysis takes milliseconds, all of France about two seconds, more on a
-// busy machine).
-var staleGrace = []time.Duration{2 * time.Second, 30 * time.Second}
-
-// refreshAnalysis brings the analysis engine to the data version a write
-// just made, in the background, then empties the page cache. sync empties
-// it when the data version moves, but the engine checks the version at
-// most every CheckInterval, in the background: a page computed in between
-// would be cached from the old snapshot until the next write, and the
-// funding totals of the analysis would not change.
-func (h *handler) refreshAnalysis() {
-	go func() {
-		refreshMu.Lock()
-		defer refreshMu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		eng, err := h.engine(ctx)
-		if err != nil {
-			return
-		}
-		v, err := h.s.DataVersion(ctx)
-		if err != nil {
-			return
-		}
-		if s := eng.Snapshot(); s == nil || s.DataVersion < v {
-			if err := eng.Reload(ctx); err != nil {
-				h.log.Warn("rechargement de l’analyse après un financement", "err", err)
-				return
-			}
-		}
-		h.dropPages()
-		for _, d := range staleGrace {
-			time.AfterFunc(d, h.dropPages)
-		}
-	}()
-}
-
-// dropPages empties the page cache (not the outlines and aggregates, which
-// do not depend on the analysis snapshot).
-func (h *handler) dropPages() {
-	h.cache.mu.Lock()
-	h.cache.pages = map[string]*cachedPage{}
-	h.cache.mu.Unlock()
 }

@@ -17,7 +17,8 @@ import (
 // TestFundingChangesAnalysis: a funding added through the action's form
 // shows in the funding total of the territory's analysis page, although
 // that page is cached and the analysis engine works on a snapshot (both
-// databases). Deleting it brings the total back.
+// databases). Deleting it brings the total back; a funding written
+// directly in the store shows too.
 func TestFundingChangesAnalysis(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s domain.Store) {
 		ctx := context.Background()
@@ -98,5 +99,15 @@ func TestFundingChangesAnalysis(t *testing.T) {
 			url.Values{"version": {strconv.FormatInt(f.Version, 10)}})
 		must(t, r, 303)
 		waitTotal(before)
+
+		// A write that does not go through the web forms (the API, an
+		// import): the engine finds it at its next check, and no page
+		// computed from the old snapshot meanwhile stays in the cache.
+		total() // caches the page at the current version
+		direct := domain.Funding{ActionID: a.ID, FunderID: funder, Year: year, Amount: 777}
+		if err := s.CreateFunding(ctx, &direct); err != nil {
+			t.Fatal(err)
+		}
+		waitTotal(before + 777)
 	})
 }

@@ -446,7 +446,10 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 	}
 	// comparable territories (analysis engine: nearest standardised profiles)
 	if !public && t.Type != domain.TypeRegion {
-		if eng, err := h.engine(ctx); err == nil {
+		if eng, fresh, err := h.freshEngine(ctx); err == nil {
+			if !fresh {
+				key = ""
+			}
 			if res, err := eng.Analyse(analysis.Params{Scope: t.Code, TrendYears: -1, MaxList: 1}); err == nil {
 				for _, c := range res.Comparable {
 					d.Comparable = append(d.Comparable, comparableRow{c.Code, c.Name, mapsvg.FormatNumber(c.Distance, 2)})

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -565,92 +564,25 @@ func splitCodes(s string) []string {
 }
 
 func (h *handler) actionCreate(w http.ResponseWriter, r *http.Request) {
-	h.saveAction(w, r, true)
+	h.actionForm().save(h, w, r, true)
 }
 
 func (h *handler) actionUpdate(w http.ResponseWriter, r *http.Request) {
-	h.saveAction(w, r, false)
+	h.actionForm().save(h, w, r, false)
 }
 
-func (h *handler) saveAction(w http.ResponseWriter, r *http.Request, isNew bool) {
-	ctx := r.Context()
-	if !h.canWrite(ctx) {
-		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte de contributeur pour enregistrer une action."))
-		return
+// actionForm is the create/edit flow of the action form.
+func (h *handler) actionForm() recordForm[domain.Action] {
+	return recordForm[domain.Action]{what: "une action", this: "cette action", firstField: "title", page: "/actions/",
+		meta:     func(a *domain.Action) *domain.Meta { return &a.Meta },
+		id:       func(a *domain.Action) int64 { return a.ID },
+		current:  h.actionByPath,
+		read:     readActionForm,
+		validate: (*domain.Action).Validate,
+		create:   h.s.CreateAction,
+		update:   h.s.UpdateAction,
+		render:   h.renderForm,
 	}
-	if err := r.ParseForm(); err != nil {
-		h.fail(w, r, domain.Errorf(domain.EINVALID, "Formulaire illisible."))
-		return
-	}
-	var a *domain.Action
-	if isNew {
-		a = &domain.Action{}
-	} else {
-		cur, err := h.actionByPath(r)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if !h.canEdit(ctx, cur) {
-			h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut modifier cette action."))
-			return
-		}
-		a = cur
-		a.Version, _ = strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	}
-	fe, raw := readActionForm(r, a)
-	ref, err := h.s.Referentials(ctx)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if verr := a.Validate(ref); verr != nil {
-		var de *domain.Error
-		if errors.As(verr, &de) {
-			fe = append(fe, de.Fields...)
-		}
-	}
-	if len(fe) > 0 {
-		h.renderForm(w, r, http.StatusUnprocessableEntity, a, isNew, fe, false, raw)
-		return
-	}
-	if p := domain.PrincipalFrom(ctx); p != nil && isNew && p.OrgID != 0 {
-		a.OwnerOrg = p.OrgID
-	}
-	if isNew {
-		err = h.s.CreateAction(ctx, a)
-	} else {
-		err = h.s.UpdateAction(ctx, a)
-	}
-	if err != nil {
-		var de *domain.Error
-		switch domain.ErrorCode(err) {
-		case domain.EINVALID:
-			if errors.As(err, &de) {
-				fe = de.Fields
-				if len(fe) == 0 {
-					fe = []domain.FieldError{{Field: "title", Reason: de.Message}}
-				}
-			}
-			h.renderForm(w, r, http.StatusUnprocessableEntity, a, isNew, fe, false, raw)
-		case domain.ECONFLICT:
-			if !isNew {
-				if cur, err2 := h.s.Action(ctx, a.ID); err2 == nil {
-					a.Version = cur.Version // the user may now overwrite knowingly
-				}
-			}
-			h.renderForm(w, r, http.StatusConflict, a, isNew, nil, true, raw)
-		default:
-			h.fail(w, r, err)
-		}
-		return
-	}
-	h.dataChanged()
-	ok := "modifie"
-	if isNew {
-		ok = "cree"
-	}
-	http.Redirect(w, r, "/actions/"+strconv.FormatInt(a.ID, 10)+"?ok="+ok, http.StatusSeeOther)
 }
 
 // actionsExport writes the actions matching the directory's territory,

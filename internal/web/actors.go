@@ -10,7 +10,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -503,95 +502,28 @@ func readActorForm(r *http.Request, a *domain.Actor) []domain.FieldError {
 }
 
 func (h *handler) actorCreate(w http.ResponseWriter, r *http.Request) {
-	h.saveActor(w, r, true)
+	h.actorForm().save(h, w, r, true)
 }
 
 func (h *handler) actorUpdate(w http.ResponseWriter, r *http.Request) {
-	h.saveActor(w, r, false)
+	h.actorForm().save(h, w, r, false)
 }
 
-func (h *handler) saveActor(w http.ResponseWriter, r *http.Request, isNew bool) {
-	ctx := r.Context()
-	if !h.canWrite(ctx) {
-		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte de contributeur pour enregistrer un acteur."))
-		return
+// actorForm is the create/edit flow of the actor form.
+func (h *handler) actorForm() recordForm[domain.Actor] {
+	return recordForm[domain.Actor]{what: "un acteur", this: "cet acteur", firstField: "name", page: "/acteurs/",
+		meta:    func(a *domain.Actor) *domain.Meta { return &a.Meta },
+		id:      func(a *domain.Actor) int64 { return a.ID },
+		current: h.actorByPath,
+		read: func(r *http.Request, a *domain.Actor) ([]domain.FieldError, map[string]string) {
+			return readActorForm(r, a), nil
+		},
+		validate: (*domain.Actor).Validate,
+		create:   h.s.CreateActor,
+		update:   h.s.UpdateActor,
+		render: func(w http.ResponseWriter, r *http.Request, status int, a *domain.Actor, isNew bool, fe []domain.FieldError, conflict bool, _ map[string]string) {
+			h.renderActorForm(w, r, status, a, isNew, fe, conflict)
+		},
+		mayNotEdit: errMayNotEditActor,
 	}
-	if err := r.ParseForm(); err != nil {
-		h.fail(w, r, domain.Errorf(domain.EINVALID, "Formulaire illisible."))
-		return
-	}
-	var a *domain.Actor
-	if isNew {
-		a = &domain.Actor{}
-	} else {
-		cur, err := h.actorByPath(r)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		if !h.canEditMeta(ctx, cur.Meta) {
-			h.fail(w, r, errMayNotEditActor(ctx))
-			return
-		}
-		a = cur
-		a.Version, _ = strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	}
-	fe := readActorForm(r, a)
-	ref, err := h.s.Referentials(ctx)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if verr := a.Validate(ref); verr != nil {
-		var de *domain.Error
-		if errors.As(verr, &de) {
-			for _, f := range de.Fields {
-				// the form's own message is the clearer one (an empty type)
-				if !slices.ContainsFunc(fe, func(x domain.FieldError) bool { return x.Field == f.Field }) {
-					fe = append(fe, f)
-				}
-			}
-		}
-	}
-	if len(fe) > 0 {
-		h.renderActorForm(w, r, http.StatusUnprocessableEntity, a, isNew, fe, false)
-		return
-	}
-	if p := domain.PrincipalFrom(ctx); p != nil && isNew && p.OrgID != 0 {
-		a.OwnerOrg = p.OrgID
-	}
-	if isNew {
-		err = h.s.CreateActor(ctx, a)
-	} else {
-		err = h.s.UpdateActor(ctx, a)
-	}
-	if err != nil {
-		var de *domain.Error
-		switch {
-		case domain.ErrorCode(err) == domain.EINVALID:
-			if errors.As(err, &de) {
-				fe = de.Fields
-				if len(fe) == 0 {
-					fe = []domain.FieldError{{Field: "name", Reason: de.Message}}
-				}
-			}
-			h.renderActorForm(w, r, http.StatusUnprocessableEntity, a, isNew, fe, false)
-		case domain.ErrorCode(err) == domain.ECONFLICT && !isNew:
-			if cur, err2 := h.s.Actor(ctx, a.ID); err2 == nil {
-				a.Version = cur.Version // the user may now overwrite knowingly
-			}
-			h.renderActorForm(w, r, http.StatusConflict, a, isNew, nil, true)
-		default:
-			h.fail(w, r, err)
-		}
-		return
-	}
-	// the cached actor lists (action form, filters) must show the change
-	h.sync(ctx)
-	h.dataChanged()
-	ok := "modifie"
-	if isNew {
-		ok = "cree"
-	}
-	http.Redirect(w, r, "/acteurs/"+strconv.FormatInt(a.ID, 10)+"?ok="+ok, http.StatusSeeOther)
 }

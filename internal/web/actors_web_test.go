@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"sort"
@@ -14,11 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"maillage/internal/auth"
-	"maillage/internal/auth/authhttp"
 	"maillage/internal/demo"
 	"maillage/internal/domain"
-	"maillage/internal/server"
 	"maillage/internal/store/storetest"
 	"maillage/internal/web"
 	"maillage/internal/web/mapsvg"
@@ -531,15 +526,7 @@ func TestActorsWithAccounts(t *testing.T) {
 		if err := demo.Build(ctx, s); err != nil {
 			t.Fatal(err)
 		}
-		acc := authhttp.Setup(s, s, authhttp.Options{})
-		opts := server.Options{Wrap: acc.Wrap}
-		acc.APIOptions(&opts.API)
-		h, err := server.New(ctx, acc.Store(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(h)
-		defer srv.Close()
+		as := newAccountsServer(t, s)
 		cafOrg := &domain.Organisation{Name: "CAF du " + demo.DeptName}
 		epciOrg := &domain.Organisation{Name: "Communauté de communes"}
 		for _, o := range []*domain.Organisation{cafOrg, epciOrg} {
@@ -547,50 +534,12 @@ func TestActorsWithAccounts(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		const pw = "un mot de passe solide"
-		if _, err := acc.Service().CreateUser(ctx, "agente@caf.example", "Agathe", pw, cafOrg.ID, domain.RoleCAFStaff); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := acc.Service().CreateUser(ctx, "lecteur@epci.example", "Léo", pw, epciOrg.ID, domain.RolePartnerReader); err != nil {
-			t.Fatal(err)
-		}
-		login := func(email string) *http.Cookie {
-			_, tok, err := acc.Service().Login(ctx, email, pw, "127.0.0.1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &http.Cookie{Name: auth.SessionCookie, Value: tok}
-		}
-		do := func(c *http.Cookie, method, path string, form url.Values) resp {
-			t.Helper()
-			var body io.Reader
-			if form != nil {
-				body = strings.NewReader(form.Encode())
-			}
-			req, _ := http.NewRequest(method, srv.URL+path, body)
-			if form != nil {
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Origin", srv.URL)
-			}
-			if c != nil {
-				req.AddCookie(c)
-			}
-			r, err := noRedirect.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Body.Close()
-			b, _ := io.ReadAll(r.Body)
-			return resp{r.StatusCode, string(b), r.Header}
-		}
-		csrfRe := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+		as.user("agente@caf.example", "Agathe", cafOrg.ID, domain.RoleCAFStaff)
+		as.user("lecteur@epci.example", "Léo", epciOrg.ID, domain.RolePartnerReader)
+		login, do := as.login, as.do
 		token := func(c *http.Cookie, path string) string {
 			t.Helper()
-			m := csrfRe.FindStringSubmatch(do(c, "GET", path, nil).body)
-			if m == nil {
-				t.Fatalf("no CSRF token on %s", path)
-			}
-			return m[1]
+			return csrfToken(t, do(c, "GET", path, nil))
 		}
 		count := func() int {
 			pg, err := s.Actors(ctx, domain.ActorFilter{Limit: 1})

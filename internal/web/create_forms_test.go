@@ -3,20 +3,13 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
-	"maillage/internal/auth"
-	"maillage/internal/auth/authhttp"
 	"maillage/internal/demo"
 	"maillage/internal/diagnostic"
 	"maillage/internal/domain"
-	"maillage/internal/server"
 	"maillage/internal/store/storetest"
 	"maillage/internal/web"
 )
@@ -37,50 +30,10 @@ func TestCreateForms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		acc := authhttp.Setup(s, s, authhttp.Options{})
-		opts := server.Options{Wrap: acc.Wrap}
-		acc.APIOptions(&opts.API)
-		h, err := server.New(ctx, acc.Store(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(h)
-		defer srv.Close()
-		const pw = "un mot de passe solide"
-		if _, err := acc.Service().CreateUser(ctx, "agente@caf.example", "Agathe", pw, fx.CAF, domain.RoleCAFStaff); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := acc.Service().CreateUser(ctx, "lecteur@epci.example", "Léo", pw, fx.EPCI, domain.RolePartnerReader); err != nil {
-			t.Fatal(err)
-		}
-		login := func(email string) *http.Cookie {
-			_, tok, err := acc.Service().Login(ctx, email, pw, "127.0.0.1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &http.Cookie{Name: auth.SessionCookie, Value: tok}
-		}
-		do := func(c *http.Cookie, method, path string, form url.Values) resp {
-			t.Helper()
-			var body io.Reader
-			if form != nil {
-				body = strings.NewReader(form.Encode())
-			}
-			req, _ := http.NewRequest(method, srv.URL+path, body)
-			if form != nil {
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Origin", srv.URL)
-			}
-			req.AddCookie(c)
-			r, err := noRedirect.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Body.Close()
-			b, _ := io.ReadAll(r.Body)
-			return resp{r.StatusCode, string(b), r.Header}
-		}
-		csrfRe := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+		as := newAccountsServer(t, s)
+		as.user("agente@caf.example", "Agathe", fx.CAF, domain.RoleCAFStaff)
+		as.user("lecteur@epci.example", "Léo", fx.EPCI, domain.RolePartnerReader)
+		login, do := as.login, as.do
 		agent, reader := login("agente@caf.example"), login("lecteur@epci.example")
 		// the meeting, decision and fiche go to the body and the convention
 		// the agent creates (the seeded ones belong to the instance)

@@ -3,19 +3,13 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
-	"maillage/internal/auth"
-	"maillage/internal/auth/authhttp"
 	"maillage/internal/demo"
 	"maillage/internal/domain"
-	"maillage/internal/server"
 	"maillage/internal/store/storetest"
 )
 
@@ -31,52 +25,11 @@ func TestDiagnosticWithAccounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		fx := seedDiagnostic(t, s)
-		acc := authhttp.Setup(s, s, authhttp.Options{})
-		opts := server.Options{Wrap: acc.Wrap}
-		acc.APIOptions(&opts.API)
-		h, err := server.New(ctx, acc.Store(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(h)
-		defer srv.Close()
-		const pw = "un mot de passe solide"
-		if _, err := acc.Service().CreateUser(ctx, "editrice@epci.example", "Élise", pw, fx.EPCI, domain.RolePartnerEditor); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := acc.Service().CreateUser(ctx, "lecteur@epci.example", "Léo", pw, fx.EPCI, domain.RolePartnerReader); err != nil {
-			t.Fatal(err)
-		}
-		login := func(email string) (*http.Cookie, string) {
-			_, tok, err := acc.Service().Login(ctx, email, pw, "127.0.0.1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &http.Cookie{Name: auth.SessionCookie, Value: tok}, ""
-		}
-		do := func(c *http.Cookie, method, path string, form url.Values) resp {
-			t.Helper()
-			var body io.Reader
-			if form != nil {
-				body = strings.NewReader(form.Encode())
-			}
-			req, _ := http.NewRequest(method, srv.URL+path, body)
-			if form != nil {
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Origin", srv.URL)
-			}
-			if c != nil {
-				req.AddCookie(c)
-			}
-			r, err := noRedirect.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Body.Close()
-			b, _ := io.ReadAll(r.Body)
-			return resp{r.StatusCode, string(b), r.Header}
-		}
-		csrf := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+		as := newAccountsServer(t, s)
+		as.user("editrice@epci.example", "Élise", fx.EPCI, domain.RolePartnerEditor)
+		as.user("lecteur@epci.example", "Léo", fx.EPCI, domain.RolePartnerReader)
+		login := func(email string) (*http.Cookie, string) { return as.login(email), "" }
+		do := as.do
 		base := fmt.Sprintf("/diagnostics/%d", fx.Diag)
 		path := fmt.Sprintf("%s/constats/%d/position", base, fx.F3)
 
@@ -86,7 +39,7 @@ func TestDiagnosticWithAccounts(t *testing.T) {
 		if strings.Contains(r.body, `id="organisation-`) {
 			t.Error("a partner chooses the organisation it speaks for")
 		}
-		m := csrf.FindStringSubmatch(r.body)
+		m := csrfRe.FindStringSubmatch(r.body)
 		if m == nil {
 			t.Fatal("no CSRF token in the form")
 		}
@@ -111,7 +64,7 @@ func TestDiagnosticWithAccounts(t *testing.T) {
 		if strings.Contains(r.body, `id="position-`) {
 			t.Error("a reader sees the position form")
 		}
-		m = csrf.FindStringSubmatch(r.body)
+		m = csrfRe.FindStringSubmatch(r.body)
 		if m == nil {
 			t.Fatal("no CSRF token for the reader (logout form)")
 		}

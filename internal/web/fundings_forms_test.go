@@ -4,20 +4,13 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"maillage/internal/auth"
-	"maillage/internal/auth/authhttp"
 	"maillage/internal/demo"
 	"maillage/internal/domain"
-	"maillage/internal/server"
 	"maillage/internal/store/storetest"
 )
 
@@ -35,15 +28,7 @@ func TestFundingForms(t *testing.T) {
 		if err := demo.Build(ctx, s); err != nil {
 			t.Fatal(err)
 		}
-		acc := authhttp.Setup(s, s, authhttp.Options{})
-		opts := server.Options{Wrap: acc.Wrap}
-		acc.APIOptions(&opts.API)
-		h, err := server.New(ctx, acc.Store(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(h)
-		defer srv.Close()
+		as := newAccountsServer(t, s)
 
 		actorOf := func(typ string) domain.Actor {
 			t.Helper()
@@ -61,52 +46,10 @@ func TestFundingForms(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		const pw = "un mot de passe solide"
-		for _, u := range []struct {
-			email string
-			org   int64
-			role  string
-		}{{"agente@caf.example", cafOrg.ID, domain.RoleCAFStaff}, {"lecteur@epci.example", epciOrg.ID, domain.RolePartnerReader}} {
-			if _, err := acc.Service().CreateUser(ctx, u.email, u.email, pw, u.org, u.role); err != nil {
-				t.Fatal(err)
-			}
-		}
-		login := func(email string) *http.Cookie {
-			_, tok, err := acc.Service().Login(ctx, email, pw, "127.0.0.1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return &http.Cookie{Name: auth.SessionCookie, Value: tok}
-		}
-		do := func(c *http.Cookie, method, path string, form url.Values) resp {
-			t.Helper()
-			var body io.Reader
-			if form != nil {
-				body = strings.NewReader(form.Encode())
-			}
-			req, _ := http.NewRequest(method, srv.URL+path, body)
-			if form != nil {
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Origin", srv.URL)
-			}
-			req.AddCookie(c)
-			r, err := noRedirect.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Body.Close()
-			b, _ := io.ReadAll(r.Body)
-			return resp{r.StatusCode, string(b), r.Header}
-		}
-		csrfRe := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-		token := func(r resp) string {
-			t.Helper()
-			m := csrfRe.FindStringSubmatch(r.body)
-			if m == nil {
-				t.Fatalf("no CSRF token in the page: %.600s", r.body)
-			}
-			return m[1]
-		}
+		as.user("agente@caf.example", "agente@caf.example", cafOrg.ID, domain.RoleCAFStaff)
+		as.user("lecteur@epci.example", "lecteur@epci.example", epciOrg.ID, domain.RolePartnerReader)
+		login, do := as.login, as.do
+		token := func(r resp) string { return csrfToken(t, r) }
 		agent, reader := login("agente@caf.example"), login("lecteur@epci.example")
 
 		// an action of the demo with fundings (owned by the instance)

@@ -26,8 +26,8 @@ type Store struct {
 
 var _ domain.Store = (*Store)(nil)
 
-// Open connects to the database at url (postgres://...), migrates it and
-// seeds it. A search_path parameter in the URL selects the schema (tests
+// Open connects to the database at url (postgres://...), migrates it, seeds
+// it and fills the search values it lacks. A search_path parameter in the URL selects the schema (tests
 // use one schema per test).
 func Open(ctx context.Context, url string) (*Store, error) {
 	db, err := sql.Open("pgx", url)
@@ -45,6 +45,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, err
 	}
 	if err := sqldb.Seed(ctx, db, sqldb.Postgres); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := sqldb.BackfillSearch(ctx, db, sqldb.Postgres); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -135,9 +135,9 @@ func (s *DB) actionWhere(ctx context.Context, f domain.ActionFilter) (string, []
 		args = append(args, f.Funder)
 	}
 	if f.Text != "" {
-		where = append(where, "(a.title "+s.D.ILike+" ? ESCAPE '\\' OR a.description "+s.D.ILike+" ? ESCAPE '\\')")
-		p := likePattern(f.Text)
-		args = append(args, p, p)
+		cond, cargs := searchCond("a.search", f.Text, false)
+		where = append(where, cond)
+		args = append(args, cargs...)
 	}
 	if v := s.visibleCond(ctx, "a"); v != "" {
 		where = append(where, v)
@@ -226,14 +226,15 @@ func (s *DB) CreateAction(ctx context.Context, a *domain.Action) error {
 		now := s.Now().UTC()
 		err := tx.QueryRowContext(ctx, s.D.Q(qCreateAction), a.Source, NullString(a.ExternalID), a.Title, a.Description, a.OperatorID,
 			JoinList(a.Themes), JoinList(a.Publics), JoinList(a.Labels), JoinList(a.Zone), JoinList(a.Places), a.Capacity,
-			s.D.DateArg(a.StartDate), s.D.DateArg(a.EndDate), a.Status, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now), s.D.TimeArg(now)).Scan(&a.ID)
+			s.D.DateArg(a.StartDate), s.D.DateArg(a.EndDate), a.Status, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now), s.D.TimeArg(now),
+			new(searchText).action(a)).Scan(&a.ID)
 		if IsUnique(err) {
 			return domain.Errorf(domain.ECONFLICT, "Une action de la source %s porte déjà l'identifiant %s", a.Source, a.ExternalID)
 		}
 		if err != nil {
 			return err
 		}
-		if err := s.naturalKey(ctx, tx, "actions", a.Source, &a.ExternalID, a.ID); err != nil {
+		if err := s.naturalKey(ctx, tx, "actions", a.Source, &a.ExternalID, a.ID, nil); err != nil {
 			return err
 		}
 		a.CreatedAt, a.UpdatedAt, a.Version = now, now, 1
@@ -253,7 +254,8 @@ func (s *DB) UpdateAction(ctx context.Context, a *domain.Action) error {
 		}
 		res, err := tx.ExecContext(ctx, s.D.Q(qUpdateAction), a.Source, NullString(a.ExternalID), a.Title, a.Description, a.OperatorID,
 			JoinList(a.Themes), JoinList(a.Publics), JoinList(a.Labels), JoinList(a.Zone), JoinList(a.Places), a.Capacity,
-			s.D.DateArg(a.StartDate), s.D.DateArg(a.EndDate), a.Status, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now), a.ID, a.Version)
+			s.D.DateArg(a.StartDate), s.D.DateArg(a.EndDate), a.Status, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now),
+			new(searchText).action(a), a.ID, a.Version)
 		if IsUnique(err) {
 			return domain.Errorf(domain.ECONFLICT, "Une action de la source %s porte déjà l'identifiant %s", a.Source, a.ExternalID)
 		}

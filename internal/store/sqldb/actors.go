@@ -105,8 +105,9 @@ func (s *DB) Actors(ctx context.Context, f domain.ActorFilter) (domain.Page[doma
 		args = append(args, cur)
 	}
 	if f.Text != "" {
-		where = append(where, "(a.name "+s.D.ILike+" ? ESCAPE '\\' OR a.siren = ? OR a.external_id = ?)")
-		args = append(args, likePattern(f.Text), f.Text, f.Text)
+		cond, cargs := searchCond("a.search", f.Text, true)
+		where = append(where, cond)
+		args = append(args, cargs...)
 	}
 	if v := s.visibleCond(ctx, "a"); v != "" {
 		where = append(where, v)
@@ -141,14 +142,15 @@ func (s *DB) CreateActor(ctx context.Context, a *domain.Actor) error {
 		}
 		now := s.Now().UTC()
 		err := tx.QueryRowContext(ctx, s.D.Q(qCreateActor), a.Source, NullString(a.ExternalID), a.Name, a.Type, a.SIREN, a.SIRET,
-			a.Commune, a.Territory, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now), s.D.TimeArg(now)).Scan(&a.ID)
+			a.Commune, a.Territory, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now), s.D.TimeArg(now), new(searchText).actor(a)).Scan(&a.ID)
 		if IsUnique(err) {
 			return domain.Errorf(domain.ECONFLICT, "Un acteur de la source %s porte déjà l'identifiant %s", a.Source, a.ExternalID)
 		}
 		if err != nil {
 			return err
 		}
-		if err := s.naturalKey(ctx, tx, "actors", a.Source, &a.ExternalID, a.ID); err != nil {
+		// The external id given by naturalKey is searched too.
+		if err := s.naturalKey(ctx, tx, "actors", a.Source, &a.ExternalID, a.ID, func() string { return new(searchText).actor(a) }); err != nil {
 			return err
 		}
 		a.CreatedAt, a.UpdatedAt, a.Version = now, now, 1
@@ -167,7 +169,7 @@ func (s *DB) UpdateActor(ctx context.Context, a *domain.Actor) error {
 			a.ExternalID = strconv.FormatInt(a.ID, 10) // keep the natural key
 		}
 		res, err := tx.ExecContext(ctx, s.D.Q(qUpdateActor), a.Source, NullString(a.ExternalID), a.Name, a.Type, a.SIREN, a.SIRET,
-			a.Commune, a.Territory, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now), a.ID, a.Version)
+			a.Commune, a.Territory, a.OwnerOrg, string(a.Visibility), s.D.TimeArg(now), new(searchText).actor(a), a.ID, a.Version)
 		if IsUnique(err) {
 			return domain.Errorf(domain.ECONFLICT, "Un acteur de la source %s porte déjà l'identifiant %s", a.Source, a.ExternalID)
 		}

@@ -184,20 +184,21 @@ func setExcluded(cols ...string) string {
 
 // upsertSpec builds a spec that updates data columns and, only when one of
 // them changed, updated_at and version: a re-import of the same data leaves
-// versions alone.
-func (b *Bulk) upsertSpec(table string, cols []string, key string, data []string) *Spec {
-	return &Spec{Table: table, Cols: cols, Conflict: "ON CONFLICT (" + key + ") DO UPDATE SET " + setExcluded(data...) +
+// versions alone. derived columns (search) are computed from the data
+// columns: updated with them, never a reason to update.
+func (b *Bulk) upsertSpec(table string, cols []string, key string, data []string, derived ...string) *Spec {
+	return &Spec{Table: table, Cols: cols, Conflict: "ON CONFLICT (" + key + ") DO UPDATE SET " + setExcluded(append(slices.Clone(data), derived...)...) +
 		", updated_at = excluded.updated_at, version = " + table + ".version + 1 WHERE " + b.changed(table, data...)}
 }
 
-var territorySpecCols = []string{"code", "type", "name", "departement", "region", "parent", "siren", "lat", "lon", "owner_org", "visibility", "created_at", "updated_at", "version"}
+var territorySpecCols = []string{"code", "type", "name", "departement", "region", "parent", "siren", "lat", "lon", "owner_org", "visibility", "created_at", "updated_at", "version", "search"}
 
 // UpsertTerritories creates or updates territories by code. Centroids that
 // the input lacks are kept.
 func (b *Bulk) UpsertTerritories(ctx context.Context, ts []domain.Territory) error {
 	data := []string{"type", "name", "departement", "region", "parent", "siren"}
 	sp := b.upsertSpec("territories", territorySpecCols, "code", data)
-	sp.Conflict = "ON CONFLICT (code) DO UPDATE SET " + setExcluded(data...) +
+	sp.Conflict = "ON CONFLICT (code) DO UPDATE SET " + setExcluded(append(slices.Clone(data), "search")...) +
 		", lat = coalesce(excluded.lat, territories.lat), lon = coalesce(excluded.lon, territories.lon)" +
 		", updated_at = excluded.updated_at, version = territories.version + 1 WHERE " + b.changed("territories", data...) +
 		" OR (excluded.lat IS NOT NULL AND " + b.distinct("territories.lat", "excluded.lat") + ")" +
@@ -205,6 +206,7 @@ func (b *Bulk) UpsertTerritories(ctx context.Context, ts []domain.Territory) err
 	ts = slices.Clone(ts)
 	slices.SortStableFunc(ts, func(x, y domain.Territory) int { return cmp.Compare(x.Code, y.Code) })
 	now := b.S.D.TimeArg(b.Now)
+	var st searchText
 	args := make([]any, 0, len(ts)*len(territorySpecCols))
 	for i := range ts {
 		t := &ts[i]
@@ -215,7 +217,7 @@ func (b *Bulk) UpsertTerritories(ctx context.Context, ts []domain.Territory) err
 			continue // the last occurrence wins
 		}
 		args = append(args, t.Code, string(t.Type), t.Name, t.Departement, t.Region, t.Parent, t.SIREN, t.Lat, t.Lon,
-			t.OwnerOrg, string(t.Visibility), now, now, 1)
+			t.OwnerOrg, string(t.Visibility), now, now, 1, st.territory(t))
 		b.Chk.AddTerritory(t.Code, t.Type)
 	}
 	return b.L.Load(ctx, sp, args)
@@ -612,7 +614,7 @@ func (b *Bulk) assignIDs(ctx context.Context, table string, keys []srcKey, withZ
 	return ids, write, ex, nil
 }
 
-var actorSpecCols = []string{"id", "source", "external_id", "name", "type", "siren", "siret", "commune", "territory", "owner_org", "visibility", "created_at", "updated_at", "version"}
+var actorSpecCols = []string{"id", "source", "external_id", "name", "type", "siren", "siret", "commune", "territory", "owner_org", "visibility", "created_at", "updated_at", "version", "search"}
 
 // UpsertActors creates or updates actors by (source, external id).
 func (b *Bulk) UpsertActors(ctx context.Context, as []domain.Actor) ([]int64, error) {
@@ -633,8 +635,9 @@ func (b *Bulk) UpsertActors(ctx context.Context, as []domain.Actor) ([]int64, er
 	if err != nil {
 		return nil, err
 	}
-	upsert := b.upsertSpec("actors", actorSpecCols, "id", []string{"name", "type", "siren", "siret", "commune", "territory"})
+	upsert := b.upsertSpec("actors", actorSpecCols, "id", []string{"name", "type", "siren", "siret", "commune", "territory"}, "search")
 	now := b.S.D.TimeArg(b.Now)
+	var st searchText
 	var newArgs, oldArgs []any
 	for _, i := range write {
 		a := &as[i]
@@ -643,7 +646,7 @@ func (b *Bulk) UpsertActors(ctx context.Context, as []domain.Actor) ([]int64, er
 			dst = &oldArgs
 		}
 		*dst = append(*dst, ids[i], a.Source, a.ExternalID, a.Name, a.Type, a.SIREN, a.SIRET, a.Commune, a.Territory,
-			a.OwnerOrg, string(a.Visibility), now, now, 1)
+			a.OwnerOrg, string(a.Visibility), now, now, 1, st.actor(a))
 	}
 	b.Touch("actors")
 	if err := b.L.Load(ctx, &Spec{Table: "actors", Cols: actorSpecCols}, newArgs); err != nil {
@@ -661,7 +664,7 @@ func (b *Bulk) UpsertActors(ctx context.Context, as []domain.Actor) ([]int64, er
 
 // ActionCols are the columns of actions written by bulk loads.
 var ActionCols = []string{"id", "source", "external_id", "title", "description", "operator_id", "themes", "publics", "labels", "zone", "places",
-	"capacity", "start_date", "end_date", "status", "owner_org", "visibility", "created_at", "updated_at", "version"}
+	"capacity", "start_date", "end_date", "status", "owner_org", "visibility", "created_at", "updated_at", "version", "search"}
 
 var actionData = []string{"title", "description", "operator_id", "themes", "publics", "labels", "zone", "places", "capacity", "start_date", "end_date", "status"}
 
@@ -704,8 +707,9 @@ func (b *Bulk) upsertActions(ctx context.Context, as []domain.Action) ([]int64, 
 	// in with a plain INSERT (COPY straight into the table on PostgreSQL);
 	// only rows that exist take the upsert.
 	plain := &Spec{Table: "actions", Cols: ActionCols}
-	upsert := b.upsertSpec("actions", ActionCols, "id", actionData)
+	upsert := b.upsertSpec("actions", ActionCols, "id", actionData, "search")
 	now := b.S.D.TimeArg(b.Now)
+	var st searchText
 	newArgs := make([]any, 0, len(write)*len(ActionCols))
 	var oldArgs []any
 	var links []any
@@ -721,7 +725,7 @@ func (b *Bulk) upsertActions(ctx context.Context, as []domain.Action) ([]int64, 
 		}
 		*dst = append(*dst, ids[i], a.Source, a.ExternalID, a.Title, a.Description, a.OperatorID, JoinList(a.Themes), JoinList(a.Publics),
 			JoinList(a.Labels), zone, places, a.Capacity, b.S.D.DateArg(a.StartDate), b.S.D.DateArg(a.EndDate), a.Status,
-			a.OwnerOrg, string(a.Visibility), now, now, 1)
+			a.OwnerOrg, string(a.Visibility), now, now, 1, st.action(a))
 		if !existed || e.zone != zone || e.places != places {
 			if existed {
 				staleLinks = append(staleLinks, ids[i])

@@ -23,8 +23,6 @@ type Dialect struct {
 	Name string
 	// Dollar rebinds "?" placeholders to "$1", "$2"... (PostgreSQL).
 	Dollar bool
-	// ILike is the case-insensitive LIKE operator.
-	ILike string
 	// Contains returns a boolean SQL expression: text column col contains
 	// the string parameter (a placeholder follows).
 	Contains func(col string) string
@@ -37,7 +35,6 @@ type Dialect struct {
 // SQLite is the SQLite dialect.
 var SQLite = &Dialect{
 	Name:      "sqlite",
-	ILike:     "LIKE", // ASCII case-insensitive by default in SQLite
 	Contains:  func(col string) string { return "instr(" + col + ", ?) > 0" },
 	MaxParams: 32766,
 }
@@ -46,7 +43,6 @@ var SQLite = &Dialect{
 var Postgres = &Dialect{
 	Name:      "postgres",
 	Dollar:    true,
-	ILike:     "ILIKE",
 	Contains:  func(col string) string { return "strpos(" + col + ", ?) > 0" },
 	MaxParams: 65535,
 }

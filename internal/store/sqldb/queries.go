@@ -50,9 +50,9 @@ const (
 	qDeleteMembers   = `DELETE FROM territory_members WHERE group_code = ?`
 	qInsertMember    = `INSERT INTO territory_members (group_code, commune_code) VALUES (?, ?) ON CONFLICT DO NOTHING`
 	qDeleteTerritory = `DELETE FROM territories WHERE code = ?`
-	qUpsertPerimeter = `INSERT INTO territories (code, type, name, departement, region, parent, siren, lat, lon, owner_org, visibility, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-		ON CONFLICT (code) DO UPDATE SET name = excluded.name, departement = excluded.departement, region = excluded.region,
+	qUpsertPerimeter = `INSERT INTO territories (code, type, name, departement, region, parent, siren, lat, lon, owner_org, visibility, created_at, updated_at, version, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name, search = excluded.search, departement = excluded.departement, region = excluded.region,
 			lat = excluded.lat, lon = excluded.lon, owner_org = excluded.owner_org, visibility = excluded.visibility,
 			updated_at = excluded.updated_at, version = territories.version + 1`
 	qCountActionsOnTerritory = `SELECT count(*) FROM action_territories WHERE territory_code = ?`
@@ -86,10 +86,10 @@ const (
 	qActor        = `SELECT ` + actorCols + ` FROM actors a WHERE a.id = ?`
 	qActorByExtID = `SELECT ` + actorCols + ` FROM actors a WHERE a.source = ? AND a.external_id = ?`
 	qAllActors    = `SELECT ` + actorCols + ` FROM actors a ORDER BY a.id`
-	qCreateActor  = `INSERT INTO actors (source, external_id, name, type, siren, siret, commune, territory, owner_org, visibility, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`
+	qCreateActor  = `INSERT INTO actors (source, external_id, name, type, siren, siret, commune, territory, owner_org, visibility, created_at, updated_at, version, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`
 	qUpdateActor = `UPDATE actors SET source = ?, external_id = ?, name = ?, type = ?, siren = ?, siret = ?, commune = ?, territory = ?,
-		owner_org = ?, visibility = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`
+		owner_org = ?, visibility = ?, updated_at = ?, search = ?, version = version + 1 WHERE id = ? AND version = ?`
 	qDeleteActor  = `DELETE FROM actors WHERE id = ?`
 	qActorExists  = `SELECT count(*) FROM actors WHERE id = ?`
 	qActorUsage   = `SELECT (SELECT count(*) FROM actions WHERE operator_id = ?), (SELECT count(*) FROM fundings WHERE funder_id = ?), (SELECT count(*) FROM action_roles WHERE actor_id = ?)`
@@ -101,11 +101,11 @@ const (
 	qAction       = `SELECT ` + actionCols + ` FROM actions a WHERE a.id = ?`
 	qAllActions   = `SELECT ` + actionCols + ` FROM actions a ORDER BY a.id`
 	qCreateAction = `INSERT INTO actions (source, external_id, title, description, operator_id, themes, publics, labels, zone, places,
-		capacity, start_date, end_date, status, owner_org, visibility, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`
+		capacity, start_date, end_date, status, owner_org, visibility, created_at, updated_at, version, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`
 	qUpdateAction = `UPDATE actions SET source = ?, external_id = ?, title = ?, description = ?, operator_id = ?, themes = ?, publics = ?,
 		labels = ?, zone = ?, places = ?, capacity = ?, start_date = ?, end_date = ?, status = ?, owner_org = ?, visibility = ?,
-		updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`
+		updated_at = ?, search = ?, version = version + 1 WHERE id = ? AND version = ?`
 	qDeleteAction            = `DELETE FROM actions WHERE id = ?`
 	qActionVersion           = `SELECT version FROM actions WHERE id = ?`
 	qActionRoles             = `SELECT actor_id, role FROM action_roles WHERE action_id = ? ORDER BY role, actor_id`

@@ -188,8 +188,9 @@ func (s *DB) Territories(ctx context.Context, f domain.TerritoryFilter) (domain.
 		args = append(args, cur)
 	}
 	if f.Text != "" {
-		where = append(where, "(t.name "+s.D.ILike+" ? ESCAPE '\\' OR t.code = ?)")
-		args = append(args, likePattern(f.Text), f.Text)
+		cond, cargs := searchCond("t.search", f.Text, false)
+		where = append(where, cond)
+		args = append(args, cargs...)
 	}
 	if v := s.visibleCond(ctx, "t"); v != "" {
 		where = append(where, v)
@@ -334,7 +335,7 @@ func (s *DB) SavePerimeter(ctx context.Context, t *domain.Territory) error {
 		}
 		now := s.Now()
 		if _, err := tx.ExecContext(ctx, s.D.Q(qUpsertPerimeter), t.Code, string(t.Type), t.Name, t.Departement, t.Region, t.Parent, t.SIREN,
-			t.Lat, t.Lon, t.OwnerOrg, string(t.Visibility), s.D.TimeArg(now), s.D.TimeArg(now)); err != nil {
+			t.Lat, t.Lon, t.OwnerOrg, string(t.Visibility), s.D.TimeArg(now), s.D.TimeArg(now), new(searchText).territory(t)); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.D.Q(qDeleteMembers), t.Code); err != nil {

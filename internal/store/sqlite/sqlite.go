@@ -53,8 +53,8 @@ func dsn(path string, extra ...string) string {
 	return p + sep + q.Encode()
 }
 
-// Open opens (creating if needed) the SQLite database at path, migrates it
-// and seeds it.
+// Open opens (creating if needed) the SQLite database at path, migrates it,
+// seeds it and fills the search values it lacks.
 func Open(ctx context.Context, path string) (*Store, error) {
 	w, err := sql.Open("sqlite", dsn(path, "_txlock", "immediate"))
 	if err != nil {
@@ -73,6 +73,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	if err := sqldb.Seed(ctx, w, sqldb.SQLite); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := sqldb.BackfillSearch(ctx, w, sqldb.SQLite); err != nil {
 		w.Close()
 		return nil, err
 	}

@@ -1,0 +1,203 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"maillage/internal/domain"
+)
+
+// Free-text search (migration 0004_search): actions, actors and territories
+// keep in a `search` column domain.SearchFold of the fields a text filter
+// looks in, one field per line, and the filter is `search LIKE ?` with the
+// folded text as pattern. Both sides are folded in Go, so the two databases
+// answer the same; a folded query has no line feed (white space collapses
+// to spaces), so a match never spans two fields.
+
+// searchSep separates the fields of a search value. It also makes every
+// search value non-empty, so that '' means "not computed yet".
+const searchSep = '\n'
+
+// searchText builds search values, reusing one buffer.
+type searchText struct{ buf []byte }
+
+func (st *searchText) of(fields ...string) string {
+	b := st.buf[:0]
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, searchSep)
+		}
+		b = domain.AppendSearchFold(b, f)
+	}
+	st.buf = b
+	return string(b)
+}
+
+// actionSearch is the search value of an action: title, description.
+func (st *searchText) action(a *domain.Action) string { return st.of(a.Title, a.Description) }
+
+// actorSearch is the search value of an actor: name, SIREN, SIRET, external id.
+func (st *searchText) actor(a *domain.Actor) string {
+	return st.of(a.Name, a.SIREN, a.SIRET, a.ExternalID)
+}
+
+// territorySearch is the search value of a territory: code, name.
+func (st *searchText) territory(t *domain.Territory) string { return st.of(t.Code, t.Name) }
+
+// searchCond returns the condition "col matches text" and its arguments:
+// the folded text anywhere in col, LIKE wildcards typed by the user taken
+// literally. With digits, when text is only digits and spaces ("130 025
+// 265"), the digits alone match too (a SIREN or SIRET typed in groups).
+func searchCond(col, text string, digits bool) (string, []any) {
+	folded := domain.SearchFold(text)
+	cond := col + " LIKE ? ESCAPE '\\'"
+	args := []any{likePattern(folded)}
+	if digits && strings.Contains(folded, " ") && strings.Trim(folded, "0123456789 ") == "" {
+		cond = "(" + cond + " OR " + col + " LIKE ? ESCAPE '\\')"
+		args = append(args, likePattern(strings.ReplaceAll(folded, " ", "")))
+	}
+	return cond, args
+}
+
+// searchBackfill describes how to compute the search value of a table's
+// rows from their stored fields.
+type searchBackfill struct {
+	table, key string
+	cols       string // the key first, then the fields
+	keyArray   string // PostgreSQL array type of the key
+	value      func(st *searchText, fields []string) string
+}
+
+var searchBackfills = []searchBackfill{
+	{"territories", "code", "code, code, name", "text[]", func(st *searchText, f []string) string {
+		return st.of(f[0], f[1])
+	}},
+	{"actors", "id", "id, name, siren, siret, coalesce(external_id, '')", "bigint[]", func(st *searchText, f []string) string {
+		return st.of(f...)
+	}},
+	{"actions", "id", "id, title, description", "bigint[]", func(st *searchText, f []string) string {
+		return st.of(f...)
+	}},
+}
+
+// BackfillBatch is how many rows BackfillSearch computes per transaction.
+const BackfillBatch = 5000
+
+// BackfillSearch fills the search column of the rows that have none: every
+// row of a database created before migration 0004, or after a migration
+// that empties the column. It reads and writes BackfillBatch rows per
+// transaction, in key order (a national database never sits in memory),
+// and costs one index probe per table when there is nothing to do (the
+// partial indexes *_search_pending hold exactly the rows to fill). Rows
+// written meanwhile by another server already carry their value and are
+// left alone ("AND search = ''"), so concurrent runs are harmless.
+func BackfillSearch(ctx context.Context, db *sql.DB, d *Dialect) error {
+	for _, bf := range searchBackfills {
+		if err := bf.run(ctx, db, d); err != nil {
+			return fmt.Errorf("recherche : calcul de la colonne search de %s : %w", bf.table, err)
+		}
+	}
+	return nil
+}
+
+func (bf *searchBackfill) run(ctx context.Context, db *sql.DB, d *Dialect) error {
+	var st searchText
+	after := any(nil) // the last key done
+	for {
+		q := "SELECT " + bf.cols + " FROM " + bf.table + " WHERE search = ''"
+		var args []any
+		if after != nil {
+			q += " AND " + bf.key + " > ?"
+			args = append(args, after)
+		}
+		q += " ORDER BY " + bf.key + fmt.Sprintf(" LIMIT %d", BackfillBatch)
+		keys, values, err := bf.batch(ctx, db, d.Q(q), args, &st)
+		if err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		if err := bf.write(ctx, db, d, keys, values); err != nil {
+			return err
+		}
+		if len(keys) < BackfillBatch {
+			return nil
+		}
+		after = keys[len(keys)-1]
+	}
+}
+
+// batch reads the next rows to fill and computes their values.
+func (bf *searchBackfill) batch(ctx context.Context, db *sql.DB, q string, args []any, st *searchText) ([]any, []string, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var keys []any
+	var values []string
+	n := strings.Count(bf.cols, ",") + 1
+	fields := make([]string, n)
+	ptrs := make([]any, n)
+	var key any
+	ptrs[0] = &key
+	for i := 1; i < n; i++ {
+		ptrs[i] = &fields[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		if b, ok := key.([]byte); ok {
+			key = string(b)
+		}
+		keys = append(keys, key)
+		values = append(values, bf.value(st, fields[1:]))
+	}
+	return keys, values, rows.Err()
+}
+
+// write stores a batch of values in one transaction.
+func (bf *searchBackfill) write(ctx context.Context, db *sql.DB, d *Dialect, keys []any, values []string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if d.Dollar {
+		// One statement per batch: the arrays travel as two parameters.
+		var ks any
+		if bf.keyArray == "text[]" {
+			s := make([]string, len(keys))
+			for i, k := range keys {
+				s[i] = k.(string)
+			}
+			ks = s
+		} else {
+			s := make([]int64, len(keys))
+			for i, k := range keys {
+				s[i] = k.(int64)
+			}
+			ks = s
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE "+bf.table+" AS t SET search = v.s FROM unnest($1::"+bf.keyArray+", $2::text[]) AS v(k, s) WHERE t."+bf.key+" = v.k AND t.search = ''", ks, values)
+		if err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	st, err := tx.PrepareContext(ctx, "UPDATE "+bf.table+" SET search = ? WHERE "+bf.key+" = ? AND search = ''")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i, k := range keys {
+		if _, err := st.ExecContext(ctx, values[i], k); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}

@@ -374,7 +374,8 @@ func writeCSVs(d *data, dir string, actorIDs []int64, firstID int64, now string)
 				a.Status = domain.StatusActive
 				acts.row(strconv.FormatInt(id, 10), a.Source, a.ExternalID, a.Title, a.Description, strconv.FormatInt(a.OperatorID, 10),
 					sqldb.JoinList(a.Themes), sqldb.JoinList(a.Publics), sqldb.JoinList(a.Labels), sqldb.JoinList(a.Zone), sqldb.JoinList(a.Places),
-					strconv.FormatFloat(a.Capacity, 'g', -1, 64), date(a.StartDate), date(a.EndDate), a.Status, "1", "network", now, now, "1")
+					strconv.FormatFloat(a.Capacity, 'g', -1, 64), date(a.StartDate), date(a.EndDate), a.Status, "1", "network", now, now, "1",
+					sqldb.ActionSearch(a))
 				seen := map[string]bool{}
 				for _, c := range append(slices.Clone(a.Zone), a.Places...) {
 					if !seen[c] {

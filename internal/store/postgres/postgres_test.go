@@ -30,3 +30,7 @@ func TestNulInTextIsInvalid(t *testing.T) {
 		t.Fatalf("%d actors stored after a refused create", page.Total)
 	}
 }
+
+func TestReopen(t *testing.T) {
+	storetest.RunReopen(t, storetest.PostgresReopener)
+}

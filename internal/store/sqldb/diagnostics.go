@@ -32,7 +32,7 @@ func (s *DB) Diagnostics(ctx context.Context, f domain.DiagnosticFilter) (domain
 	if err != nil {
 		return domain.Page[domain.Diagnostic]{}, err
 	}
-	text := strings.ToLower(strings.TrimSpace(f.Text))
+	text := domain.SearchFold(f.Text) // as the other text filters: case and accents ignored
 	var out []domain.Diagnostic
 	for _, d := range all {
 		if f.Perimeter != "" && d.Perimeter != f.Perimeter {
@@ -49,7 +49,7 @@ func (s *DB) Diagnostics(ctx context.Context, f domain.DiagnosticFilter) (domain
 				continue
 			}
 		}
-		if text != "" && !strings.Contains(strings.ToLower(d.Title+" "+d.Description), text) {
+		if text != "" && !strings.Contains(domain.SearchFold(d.Title), text) && !strings.Contains(domain.SearchFold(d.Description), text) {
 			continue
 		}
 		out = append(out, d)

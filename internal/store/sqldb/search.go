@@ -11,14 +11,16 @@ import (
 
 // Free-text search (migration 0004_search): actions, actors and territories
 // keep in a `search` column domain.SearchFold of the fields a text filter
-// looks in, one field per line, and the filter is `search LIKE ?` with the
+// looks in, separated by tabs, and the filter is `search LIKE ?` with the
 // folded text as pattern. Both sides are folded in Go, so the two databases
-// answer the same; a folded query has no line feed (white space collapses
-// to spaces), so a match never spans two fields.
+// answer the same; a folded query has no tab (white space collapses to
+// spaces), so a match never spans two fields.
 
-// searchSep separates the fields of a search value. It also makes every
-// search value non-empty, so that '' means "not computed yet".
-const searchSep = '\n'
+// searchSep separates the fields of a search value: a tab, which no folded
+// text contains (a line feed would do too, but would split the rows of the
+// CSV files that tools export the tables to). It also makes every search
+// value non-empty, so that '' means "not computed yet".
+const searchSep = '\t'
 
 // searchText builds search values, reusing one buffer.
 type searchText struct{ buf []byte }
@@ -37,6 +39,10 @@ func (st *searchText) of(fields ...string) string {
 
 // actionSearch is the search value of an action: title, description.
 func (st *searchText) action(a *domain.Action) string { return st.of(a.Title, a.Description) }
+
+// ActionSearch returns the search value the store writes for an action
+// (for tools that write the actions table themselves: the benchmarks).
+func ActionSearch(a *domain.Action) string { return new(searchText).action(a) }
 
 // actorSearch is the search value of an actor: name, SIREN, SIRET, external id.
 func (st *searchText) actor(a *domain.Actor) string {
@@ -66,24 +72,26 @@ func searchCond(col, text string, digits bool) (string, []any) {
 type searchBackfill struct {
 	table, key string
 	cols       string // the key first, then the fields
+	n          int    // the number of cols
 	keyArray   string // PostgreSQL array type of the key
 	value      func(st *searchText, fields []string) string
 }
 
 var searchBackfills = []searchBackfill{
-	{"territories", "code", "code, code, name", "text[]", func(st *searchText, f []string) string {
+	{"territories", "code", "code, code, name", 3, "text[]", func(st *searchText, f []string) string {
 		return st.of(f[0], f[1])
 	}},
-	{"actors", "id", "id, name, siren, siret, coalesce(external_id, '')", "bigint[]", func(st *searchText, f []string) string {
+	{"actors", "id", "id, name, siren, siret, coalesce(external_id, '')", 5, "bigint[]", func(st *searchText, f []string) string {
 		return st.of(f...)
 	}},
-	{"actions", "id", "id, title, description", "bigint[]", func(st *searchText, f []string) string {
+	{"actions", "id", "id, title, description", 3, "bigint[]", func(st *searchText, f []string) string {
 		return st.of(f...)
 	}},
 }
 
-// BackfillBatch is how many rows BackfillSearch computes per transaction.
-const BackfillBatch = 5000
+// BackfillBatch is how many rows BackfillSearch computes per transaction
+// (a variable so that tests can make batches small).
+var BackfillBatch = 5000
 
 // BackfillSearch fills the search column of the rows that have none: every
 // row of a database created before migration 0004, or after a migration
@@ -139,7 +147,7 @@ func (bf *searchBackfill) batch(ctx context.Context, db *sql.DB, q string, args 
 	defer rows.Close()
 	var keys []any
 	var values []string
-	n := strings.Count(bf.cols, ",") + 1
+	n := bf.n
 	fields := make([]string, n)
 	ptrs := make([]any, n)
 	var key any

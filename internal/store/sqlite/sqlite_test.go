@@ -9,3 +9,7 @@ import (
 func TestContract(t *testing.T) {
 	storetest.Run(t, storetest.OpenSQLite)
 }
+
+func TestReopen(t *testing.T) {
+	storetest.RunReopen(t, storetest.SQLiteReopener)
+}

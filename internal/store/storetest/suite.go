@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t testing.TB) domain.Store) {
 		{"ActionVersionConflict", testActionVersionConflict},
 		{"ActionFilters", testActionFilters},
 		{"ActionSortPage", testActionSortPage},
+		{"TextSearch", testTextSearch},
 		{"Fundings", testFundings},
 		{"BulkIdempotent", testBulkIdempotent},
 		{"BulkRollback", testBulkRollback},

@@ -2,7 +2,7 @@
 -- PostgreSQL: each searched record keeps domain.SearchFold of its searched
 -- fields in `search` (actions: title and description; actors: name, SIREN,
 -- SIRET and external id; territories: code and name; fields separated by a
--- line feed, which a folded query never contains), written by the store on
+-- tab, which a folded query never contains), written by the store on
 -- every create, update and bulk load, and text filters are
 -- `search LIKE '%<folded text>%'`. Folding happens in Go: neither database
 -- strips accents the same way (SQLite's LIKE folds ASCII case only).

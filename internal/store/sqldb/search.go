@@ -37,19 +37,19 @@ func (st *searchText) of(fields ...string) string {
 	return string(b)
 }
 
-// actionSearch is the search value of an action: title, description.
+// action is the search value of an action: title, description.
 func (st *searchText) action(a *domain.Action) string { return st.of(a.Title, a.Description) }
 
 // ActionSearch returns the search value the store writes for an action
 // (for tools that write the actions table themselves: the benchmarks).
 func ActionSearch(a *domain.Action) string { return new(searchText).action(a) }
 
-// actorSearch is the search value of an actor: name, SIREN, SIRET, external id.
+// actor is the search value of an actor: name, SIREN, SIRET, external id.
 func (st *searchText) actor(a *domain.Actor) string {
 	return st.of(a.Name, a.SIREN, a.SIRET, a.ExternalID)
 }
 
-// territorySearch is the search value of a territory: code, name.
+// territory is the search value of a territory: code, name.
 func (st *searchText) territory(t *domain.Territory) string { return st.of(t.Code, t.Name) }
 
 // searchCond returns the condition "col matches text" and its arguments:

@@ -25,7 +25,7 @@ func (s *Server) actionRoutes() {
 			{Name: "year", Type: "integer", Description: "Année recoupant la période de l'action."},
 			{Name: "operator", Type: "integer", Description: "Identifiant de l'acteur porteur."},
 			{Name: "funder", Type: "integer", Description: "Identifiant d'un acteur financeur."},
-			{Name: "q", Description: "Texte cherché dans le titre et la description."},
+			{Name: "q", Description: "Texte cherché dans le titre et la description, sans tenir compte des majuscules ni des accents."},
 			{Name: "sort", Description: "Tri (préfixe - : décroissant ; défaut id).", Enum: actionSorts},
 		}, pageParams()...),
 		Response: List[domain.Action]{}, Handle: s.listActions,

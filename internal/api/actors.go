@@ -30,7 +30,7 @@ func (s *Server) actorRoutes() {
 		Params: append([]Param{
 			{Name: "type", Description: "Type d'acteur (référentiel actor_type : caf, commune, association, centre_social...)."},
 			{Name: "territory", Description: "Acteurs dont le siège est dans ce territoire (commune, EPCI, département...)."},
-			{Name: "q", Description: "Texte cherché dans le nom, ou SIREN, ou identifiant externe exact."},
+			{Name: "q", Description: "Texte cherché dans le nom, le SIREN, le SIRET ou l'identifiant externe, sans tenir compte des majuscules ni des accents (« creche » trouve « Crèche »)."},
 			{Name: "sort", Description: "Tri (préfixe - : décroissant).", Enum: actorSorts},
 		}, pageParams()...),
 		Response: List[domain.Actor]{}, Handle: s.listActors,

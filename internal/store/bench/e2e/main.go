@@ -236,9 +236,21 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
+// baseFresh is set once this process has rebuilt the base database (COG),
+// which its imports then share.
+var baseFresh bool
+
 // runSQLite: base.db (COG) → ours.db (maillage import) and cli.db (sqlite3 .import).
 func runSQLite(kind string, args []string) (ours, cli measure, rows map[string]int, err error) {
 	base := filepath.Join(*work, "base.db")
+	if !baseFresh {
+		// A base left by an earlier run may have an older schema: the CLI
+		// side would then load into tables lacking the binary's columns.
+		for _, f := range []string{base, base + "-wal", base + "-shm"} {
+			os.Remove(f)
+		}
+		baseFresh = true
+	}
 	if _, err := os.Stat(base); err != nil {
 		fmt.Println("setup: maillage import cog →", base)
 		if err := run(*bin, "--db", base, "import", "cog", *cog); err != nil {
@@ -438,6 +450,13 @@ func runPostgres(ctx context.Context, kind string, args []string) (ours, cli mea
 	}
 	defer admin.Close(ctx)
 	exec1 := func(q string) error { _, err := admin.Exec(ctx, q); return err }
+	if !baseFresh {
+		// A base left by an earlier run may have an older schema (see runSQLite).
+		if err := exec1("DROP DATABASE IF EXISTS e2e_base"); err != nil {
+			return ours, cli, nil, err
+		}
+		baseFresh = true
+	}
 	var exists bool
 	if err := admin.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'e2e_base')").Scan(&exists); err != nil {
 		return ours, cli, nil, err

@@ -133,14 +133,16 @@ func (s *Service) Middleware(next http.Handler) http.Handler {
 		}
 		addr := ClientAddress(r)
 		ctx := WithAddress(r.Context(), addr)
+		// Handlers that build their own Service (the web administration)
+		// link and mail invitations like this one: under BaseURL, else
+		// the address the request came to.
+		base := s.BaseURL
+		if base == "" {
+			base = RequestBaseURL(r, s.SecureCookies)
+		}
+		ctx = WithBaseURL(ctx, strings.TrimRight(base, "/"))
 		if s.Mailer != nil {
-			// handlers that build their own Service (the web
-			// administration) still mail invitations, with links to the
-			// address the request came to (what they show)
 			ctx = WithMailer(ctx, s.Mailer)
-			if s.BaseURL == "" {
-				ctx = WithBaseURL(ctx, RequestBaseURL(r, s.SecureCookies))
-			}
 		}
 		r = r.WithContext(ctx)
 		p, se, err := s.Authenticate(r)

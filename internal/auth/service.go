@@ -376,9 +376,11 @@ func (s *Service) invite(ctx context.Context, email string, orgID int64, role st
 	return tok, inv, nil
 }
 
-// InvitationLink is the link to send for an invitation token.
-func (s *Service) InvitationLink(token string) string {
-	return strings.TrimRight(s.BaseURL, "/") + "/invitation/" + token
+// InvitationURL is the link of an invitation token: under BaseURL, or the
+// address recorded in ctx (WithBaseURL; the middleware records the
+// request's).
+func (s *Service) InvitationURL(ctx context.Context, token string) string {
+	return s.baseURL(ctx) + "/invitation/" + token
 }
 
 // CheckInvitation returns the pending invitation of a token, or

@@ -225,13 +225,8 @@ func (h *handler) adminInvite(w http.ResponseWriter, r *http.Request) {
 	orgTxt := r.PostFormValue("organisation")
 	role := r.PostFormValue("role")
 	org, _ := strconv.ParseInt(orgTxt, 10, 64)
-	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	base := scheme + "://" + r.Host
 	svc := auth.NewService(h.s)
-	tok, inv, mailed, err := svc.InviteMail(ctx, email, org, role, base)
+	tok, inv, mailed, err := svc.InviteMail(ctx, email, org, role, "")
 	d, err2 := h.adminData(r)
 	if err2 != nil {
 		h.fail(w, r, err2)
@@ -251,7 +246,7 @@ func (h *handler) adminInvite(w http.ResponseWriter, r *http.Request) {
 		h.renderAdmin(w, r, http.StatusUnprocessableEntity, d)
 		return
 	}
-	d.InviteLink = base + "/invitation/" + tok
+	d.InviteLink = svc.InvitationURL(ctx, tok)
 	d.InviteMail, d.InviteMailFailed = mailed.Message(), mailed != nil && !mailed.Sent
 	d.InviteEmail = inv.Email
 	d.InviteUntil = frenchDateTime(inv.ExpiresAt)

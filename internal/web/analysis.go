@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"maillage/internal/analysis"
 	"maillage/internal/domain"
@@ -25,45 +26,45 @@ func (h *handler) engine(ctx context.Context) (*analysis.Engine, error) {
 	}
 	h.engineOnce.Do(func() {
 		h.eng, h.engErr = analysis.NewEngine(context.Background(), h.s)
+		if h.engErr == nil {
+			h.engLoaded.Store(h.eng)
+		}
 	})
 	return h.eng, h.engErr
 }
 
-// freshEngine returns the analysis engine and whether its snapshot is of the
-// data version this request synced to (h.sync). A page computed from an
-// older snapshot — the engine reloads in the background after a write — is
-// served but must not be cached, or it would outlive the reload.
-func (h *handler) freshEngine(ctx context.Context) (*analysis.Engine, bool, error) {
+// snapshotAt returns the analysis snapshot and whether it is of data version
+// ver (the request's, from h.sync). A page computed from an older snapshot
+// — the engine reloads in the background at most CheckInterval after a
+// change — is served but not cached, or it would outlive the reload.
+func (h *handler) snapshotAt(ctx context.Context, ver int64) (*analysis.Snapshot, bool, error) {
 	eng, err := h.engine(ctx)
 	if err != nil {
 		return nil, false, err
 	}
-	h.cache.mu.Lock()
-	v := h.cache.version
-	h.cache.mu.Unlock()
 	s := eng.Snapshot()
-	fresh := s != nil && s.DataVersion >= v
-	if !fresh {
-		eng.CatchUp()
-	}
-	return eng, fresh, nil
+	return s, s.DataVersion >= ver, nil
 }
 
 // dataChanged is called after a write from a form: the analysis engine
 // checks the data version now instead of at its next interval, so that the
-// analysis shows the change as soon as a snapshot loads.
+// analysis shows the change as soon as a snapshot loads. An engine not
+// loaded yet is left alone (its first load will read the change).
 func (h *handler) dataChanged() {
-	go func() {
-		if eng, err := h.engine(context.Background()); err == nil {
-			eng.CatchUp()
-		}
-	}()
+	eng := h.opts.Analysis
+	if eng == nil {
+		eng = h.engLoaded.Load()
+	}
+	if eng != nil {
+		eng.CatchUp()
+	}
 }
 
 type engineState struct {
 	engineOnce sync.Once
 	eng        *analysis.Engine
 	engErr     error
+	engLoaded  atomic.Pointer[analysis.Engine] // eng once loaded without error
 }
 
 // analysisForm holds the analysis parameters as typed in the form.
@@ -128,9 +129,9 @@ type trendRow struct {
 
 func (h *handler) analysis(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	h.sync(ctx)
+	ver := h.sync(ctx)
 	q := r.URL.Query()
-	key := "analyse?" + q.Encode()
+	key := pageKey(ver, "analyse?"+q.Encode())
 	if h.serveCached(w, r, key) {
 		return
 	}
@@ -147,7 +148,7 @@ func (h *handler) analysis(w http.ResponseWriter, r *http.Request) {
 		p.Scope = d.F.Scope
 	}
 	if p.Scope != "" {
-		eng, fresh, err := h.freshEngine(ctx)
+		snap, fresh, err := h.snapshotAt(ctx, ver)
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -155,7 +156,7 @@ func (h *handler) analysis(w http.ResponseWriter, r *http.Request) {
 		if !fresh {
 			key = ""
 		}
-		res, err := eng.Analyse(p)
+		res, err := analysis.Analyse(snap, p)
 		if err != nil {
 			d.Error = domain.ErrorMessage(err)
 		} else {
@@ -323,16 +324,16 @@ func equityLines(e analysis.Equity) []equityLine {
 // explanation shows "Pourquoi ce chiffre ?" for a commune and a theme.
 func (h *handler) explanation(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	h.sync(ctx)
+	ver := h.sync(ctx)
 	q := r.URL.Query()
-	key := "explication?" + q.Encode()
+	key := pageKey(ver, "explication?"+q.Encode())
 	if h.serveCached(w, r, key) {
 		return
 	}
 	_, p := parseAnalysisForm(q)
 	commune := q.Get("commune")
 	theme := q.Get("thematique")
-	eng, fresh, err := h.freshEngine(ctx)
+	snap, fresh, err := h.snapshotAt(ctx, ver)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -340,7 +341,7 @@ func (h *handler) explanation(w http.ResponseWriter, r *http.Request) {
 	if !fresh {
 		key = ""
 	}
-	ex, err := eng.Explain(commune, theme, p)
+	ex, err := analysis.Explain(snap, commune, theme, p)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -82,12 +82,15 @@ func (h *handler) storePage(key string, c *cachedPage) {
 
 const cacheMax = 512
 
-func (h *handler) sync(ctx context.Context) {
+// sync empties the caches when the data version moved, and returns the
+// version the request works at.
+func (h *handler) sync(ctx context.Context) int64 {
 	v, err := h.s.DataVersion(ctx)
-	if err != nil {
-		return
-	}
 	h.cache.mu.Lock()
+	defer h.cache.mu.Unlock()
+	if err != nil {
+		return h.cache.version
+	}
 	if v != h.cache.version {
 		h.cache.version = v
 		h.cache.basemaps = map[string]*mapsvg.Basemap{}
@@ -95,7 +98,14 @@ func (h *handler) sync(ctx context.Context) {
 		h.cache.pages = map[string]*cachedPage{}
 		h.cache.values = map[string]any{}
 	}
-	h.cache.mu.Unlock()
+	return v
+}
+
+// pageKey is the page cache key of a page computed at data version ver: a
+// page computed while a write moved the version is stored under the old
+// version's key, which no later request looks up.
+func pageKey(ver int64, key string) string {
+	return strconv.FormatInt(ver, 10) + "|" + key
 }
 
 // territoryData holds a territory's indicator values: per commune and

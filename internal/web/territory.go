@@ -52,8 +52,8 @@ type countLine struct {
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	h.sync(ctx)
-	key := "accueil|" + principalKey(ctx) + "|" + time.Now().Format("2006-01-02")
+	ver := h.sync(ctx)
+	key := pageKey(ver, "accueil|"+principalKey(ctx)+"|"+time.Now().Format("2006-01-02"))
 	if h.serveCached(w, r, key) {
 		return
 	}
@@ -253,11 +253,11 @@ func (h *handler) portrait(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bool) {
 	ctx := r.Context()
-	h.sync(ctx)
+	ver := h.sync(ctx)
 	code := r.PathValue("code")
-	key := "portrait/" + code + "?" + r.URL.Query().Encode()
+	key := pageKey(ver, "portrait/"+code+"?"+r.URL.Query().Encode())
 	if public {
-		key = "public/" + code + "|" + principalKey(ctx) // operator names follow what the visitor may see
+		key = pageKey(ver, "public/"+code+"|"+principalKey(ctx)) // operator names follow what the visitor may see
 	}
 	if h.serveCached(w, r, key) {
 		return
@@ -446,11 +446,11 @@ func (h *handler) portraitPage(w http.ResponseWriter, r *http.Request, public bo
 	}
 	// comparable territories (analysis engine: nearest standardised profiles)
 	if !public && t.Type != domain.TypeRegion {
-		if eng, fresh, err := h.freshEngine(ctx); err == nil {
+		if snap, fresh, err := h.snapshotAt(ctx, ver); err == nil {
 			if !fresh {
 				key = ""
 			}
-			if res, err := eng.Analyse(analysis.Params{Scope: t.Code, TrendYears: -1, MaxList: 1}); err == nil {
+			if res, err := analysis.Analyse(snap, analysis.Params{Scope: t.Code, TrendYears: -1, MaxList: 1}); err == nil {
 				for _, c := range res.Comparable {
 					d.Comparable = append(d.Comparable, comparableRow{c.Code, c.Name, mapsvg.FormatNumber(c.Distance, 2)})
 				}

@@ -23,6 +23,9 @@ type Dialect struct {
 	Name string
 	// Dollar rebinds "?" placeholders to "$1", "$2"... (PostgreSQL).
 	Dollar bool
+	// BeginRead starts a read-only transaction whose reads all see the
+	// same state of the database (several queries read as one).
+	BeginRead string
 	// Contains returns a boolean SQL expression: text column col contains
 	// the string parameter (a placeholder follows).
 	Contains func(col string) string
@@ -35,6 +38,7 @@ type Dialect struct {
 // SQLite is the SQLite dialect.
 var SQLite = &Dialect{
 	Name:      "sqlite",
+	BeginRead: "BEGIN", // WAL: the snapshot of the first read lasts until the end
 	Contains:  func(col string) string { return "instr(" + col + ", ?) > 0" },
 	MaxParams: 32766,
 }
@@ -43,6 +47,7 @@ var SQLite = &Dialect{
 var Postgres = &Dialect{
 	Name:      "postgres",
 	Dollar:    true,
+	BeginRead: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 	Contains:  func(col string) string { return "strpos(" + col + ", ?) > 0" },
 	MaxParams: 65535,
 }

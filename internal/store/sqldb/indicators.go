@@ -251,17 +251,18 @@ func (s *DB) DeleteIndicatorValue(ctx context.Context, territory, indicator stri
 
 // AllIndicatorValues streams every value in key order, one (indicator,
 // year) pair after another: each pair is a range of the primary key, and
-// its rows carry only territory and value.
+// its rows carry only territory and value. All the queries run in one read
+// transaction, so that an import committing meanwhile is seen whole or not
+// at all.
 func (s *DB) AllIndicatorValues(ctx context.Context) iter.Seq2[domain.IndicatorValue, error] {
 	return func(yield func(domain.IndicatorValue, error) bool) {
-		pairs, err := s.visibleValuePairs(ctx)
-		if err != nil {
-			yield(domain.IndicatorValue{}, err)
-			return
-		}
 		stopped := false
-		q := s.D.Q(qPairValues)
-		err = withRawConn(ctx, s.R, func(qc driver.QueryerContext) error {
+		err := withRawRead(ctx, s.R, s.D.BeginRead, func(qc driver.QueryerContext) error {
+			pairs, err := s.visibleValuePairs(ctx, qc)
+			if err != nil {
+				return err
+			}
+			q := s.D.Q(qPairValues)
 			for _, p := range pairs {
 				rows, err := qc.QueryContext(ctx, q, namedArgs([]any{p.Indicator, p.Year}))
 				if err != nil {
@@ -296,43 +297,58 @@ func (s *DB) AllIndicatorValues(ctx context.Context) iter.Seq2[domain.IndicatorV
 // order, as q sees them (a transaction sees its own writes): one index seek
 // per pair (a few hundred) instead of reading every value.
 func ValuePairs(ctx context.Context, q Queryer, d *Dialect) ([]IndicatorYear, error) {
+	return valuePairs(d, func(query string, args ...any) (any, error) {
+		var v any
+		err := q.QueryRowContext(ctx, query, args...).Scan(&v)
+		return v, err
+	})
+}
+
+// valuePairs walks the pairs with value(query, args), which returns a
+// one-value query's result (nil for NULL).
+func valuePairs(d *Dialect, value func(query string, args ...any) (any, error)) ([]IndicatorYear, error) {
 	var pairs []IndicatorYear
-	var ind sql.NullString
-	err := q.QueryRowContext(ctx, d.Q(qFirstValueIndicator)).Scan(&ind)
-	for err == nil && ind.Valid {
-		var year sql.NullInt64
-		err = q.QueryRowContext(ctx, d.Q(qFirstValueYear), ind.String).Scan(&year)
-		for err == nil && year.Valid {
-			pairs = append(pairs, IndicatorYear{ind.String, int(year.Int64)})
-			err = q.QueryRowContext(ctx, d.Q(qNextValueYear), ind.String, year.Int64).Scan(&year)
+	ind, err := value(d.Q(qFirstValueIndicator))
+	for err == nil && ind != nil {
+		var code string
+		if code, err = colString(ind); err != nil {
+			break
+		}
+		var year any
+		year, err = value(d.Q(qFirstValueYear), code)
+		for err == nil && year != nil {
+			var y int64
+			if y, err = colInt(year); err != nil {
+				break
+			}
+			pairs = append(pairs, IndicatorYear{code, int(y)})
+			year, err = value(d.Q(qNextValueYear), code, y)
 		}
 		if err == nil {
-			err = q.QueryRowContext(ctx, d.Q(qNextValueIndicator), ind.String).Scan(&ind)
+			ind, err = value(d.Q(qNextValueIndicator), code)
 		}
 	}
 	return pairs, err
 }
 
-// visibleValuePairs is ValuePairs narrowed to the indicators ctx may see.
-func (s *DB) visibleValuePairs(ctx context.Context) ([]IndicatorYear, error) {
-	pairs, err := ValuePairs(ctx, s.R, s.D)
+// visibleValuePairs lists on qc the pairs of the indicators ctx may see.
+func (s *DB) visibleValuePairs(ctx context.Context, qc driver.QueryerContext) ([]IndicatorYear, error) {
+	pairs, err := valuePairs(s.D, rawValue(ctx, qc))
 	if err != nil || s.visibleCond(ctx, "i") == "" {
 		return pairs, err
 	}
-	rows, err := s.R.QueryContext(ctx, s.D.Q(s.visibleQuery(ctx, qVisibleIndicators, "i")))
+	rows, err := qc.QueryContext(ctx, s.D.Q(s.visibleQuery(ctx, qVisibleIndicators, "i")), nil)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	visible := map[string]bool{}
-	for rows.Next() {
-		var code string
-		if err := rows.Scan(&code); err != nil {
-			return nil, err
-		}
+	err = eachRaw(ctx, rows, func(vals []any) error {
+		code, err := colString(vals[0])
 		visible[code] = true
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return slices.DeleteFunc(pairs, func(p IndicatorYear) bool { return !visible[p.Indicator] }), nil

@@ -67,6 +67,13 @@ var errStop = errors.New("stop")
 
 // withRawConn runs fn on a connection of db, as a driver.QueryerContext.
 func withRawConn(ctx context.Context, db *sql.DB, fn func(driver.QueryerContext) error) error {
+	return withRawRead(ctx, db, "", fn)
+}
+
+// withRawRead is withRawConn inside a read transaction begun by the
+// statement begin (Dialect.BeginRead; "" for none), rolled back at the end:
+// the queries of fn all see the same state of the database.
+func withRawRead(ctx context.Context, db *sql.DB, begin string, fn func(driver.QueryerContext) error) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -78,7 +85,23 @@ func withRawConn(ctx context.Context, db *sql.DB, fn func(driver.QueryerContext)
 		if !ok {
 			return fmt.Errorf("driver %T cannot query directly", dc)
 		}
+		if begin == "" {
+			ferr = fn(qc)
+			return nil
+		}
+		ec, ok := dc.(driver.ExecerContext)
+		if !ok {
+			return fmt.Errorf("driver %T cannot execute directly", dc)
+		}
+		if _, err := ec.ExecContext(ctx, begin, nil); err != nil {
+			return err
+		}
 		ferr = fn(qc)
+		// database/sql does not know of this transaction: end it before
+		// the connection goes back to the pool, or discard the connection.
+		if _, err := ec.ExecContext(context.WithoutCancel(ctx), "ROLLBACK", nil); err != nil {
+			return driver.ErrBadConn
+		}
 		return nil
 	})
 	if err == nil {
@@ -88,6 +111,26 @@ func withRawConn(ctx context.Context, db *sql.DB, fn func(driver.QueryerContext)
 		return errStop
 	}
 	return err
+}
+
+// rawValue returns a function that runs a one-value query on qc (nil when
+// no row or NULL).
+func rawValue(ctx context.Context, qc driver.QueryerContext) func(q string, args ...any) (any, error) {
+	return func(q string, args ...any) (any, error) {
+		rows, err := qc.QueryContext(ctx, q, namedArgs(args))
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		dest := make([]driver.Value, len(rows.Columns()))
+		if err := rows.Next(dest); err != nil {
+			if err == io.EOF {
+				return nil, nil
+			}
+			return nil, err
+		}
+		return dest[0], nil
+	}
 }
 
 // eachRaw calls fn with the values of every row (the slice is reused).

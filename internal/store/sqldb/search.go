@@ -19,7 +19,7 @@ import (
 // searchSep separates the fields of a search value: a tab, which no folded
 // text contains (a line feed would do too, but would split the rows of the
 // CSV files that tools export the tables to). It also makes every search
-// value non-empty, so that '' means "not computed yet".
+// value non-empty, so that an empty one means "not computed yet".
 const searchSep = '\t'
 
 // searchText builds search values, reusing one buffer.
@@ -100,7 +100,8 @@ var BackfillBatch = 5000
 // and costs one index probe per table when there is nothing to do (the
 // partial indexes *_search_pending hold exactly the rows to fill). Rows
 // written meanwhile by another server already carry their value and are
-// left alone ("AND search = ''"), so concurrent runs are harmless.
+// left alone (the update requires the column still empty), so concurrent
+// runs are harmless.
 func BackfillSearch(ctx context.Context, db *sql.DB, d *Dialect) error {
 	for _, bf := range searchBackfills {
 		if err := bf.run(ctx, db, d); err != nil {

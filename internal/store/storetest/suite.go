@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t testing.TB) domain.Store) {
 		{"BulkReplaceFundings", testBulkReplaceFundings},
 		{"BulkValueDuplicates", testBulkValueDuplicates},
 		{"BulkValueMixedPairs", testBulkValueMixedPairs},
+		{"ValueStreamIsOneRead", testValueStreamIsOneRead},
 		{"DataVersion", testDataVersion},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"Streams", testStreams},
@@ -1133,5 +1134,43 @@ func testBulkValueMixedPairs(t *testing.T, s domain.Store) {
 		if _, ok := want[k]; !ok {
 			t.Errorf("unexpected value %s", k)
 		}
+	}
+}
+
+// testValueStreamIsOneRead: AllIndicatorValues reads one state of the
+// database although it queries pair after pair: values committed while it
+// streams (here into a pair it reads later) are not mixed in; the next
+// stream has them.
+func testValueStreamIsOneRead(t *testing.T, s domain.Store) {
+	var f Fixture
+	f.LoadTerritories(t, s)
+	must(t, s.PutIndicatorValues(bg, []domain.IndicatorValue{
+		{Territory: "18001", Indicator: "population", Year: 2001, Value: 1},
+		{Territory: "18002", Indicator: "population", Year: 2001, Value: 2},
+		{Territory: "18001", Indicator: "population", Year: 2098, Value: 4},
+	}))
+	count := func() int {
+		n := 0
+		for _, err := range s.AllIndicatorValues(bg) {
+			must(t, err)
+			n++
+		}
+		return n
+	}
+	before := count()
+	n := 0
+	for _, err := range s.AllIndicatorValues(bg) {
+		must(t, err)
+		if n == 0 {
+			// into the last pair, which the stream queries later
+			must(t, s.PutIndicatorValues(bg, []domain.IndicatorValue{{Territory: "18003", Indicator: "population", Year: 2098, Value: 3}}))
+		}
+		n++
+	}
+	if n != before {
+		t.Errorf("the stream read %d values, %d before the concurrent write: it mixed two states", n, before)
+	}
+	if after := count(); after != before+1 {
+		t.Errorf("the next stream reads %d values, want %d", after, before+1)
 	}
 }

@@ -46,7 +46,7 @@ func (s *Server) territoryRoutes() {
 			{Name: "type", Description: "Type de territoire.", Enum: territoryTypes},
 			{Name: "within", Description: "Territoires compris dans ce territoire (EPCI, département, région, périmètre ; pour une commune : ses arrondissements)."},
 			{Name: "parent", Description: "Territoires de ce parent (EPCI d'une commune, commune d'un arrondissement)."},
-			{Name: "text", Description: "Texte cherché dans le nom ou le code, sans tenir compte des majuscules ni des accents."},
+			{Name: "text", Description: "Texte cherché dans le nom (n'importe où) ou au début du code, sans tenir compte des majuscules ni des accents ; le territoire dont c'est le code vient en premier."},
 			{Name: "with_members", Type: "boolean", Description: "Inclure les communes membres des groupes (champ communes)."},
 		}, pageParams()...),
 		Response: List[domain.Territory]{},

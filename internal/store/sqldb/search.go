@@ -67,6 +67,20 @@ func searchCond(col, text string, digits bool) (string, []any) {
 	return cond, args
 }
 
+// territorySearch returns the condition of a territory text filter: the
+// folded text at the start of the code or anywhere in the name (the
+// search value is code, tab, name: "18" finds the Cher and its communes'
+// codes, not every code containing 18), and the ORDER BY that puts the
+// territory whose code is the text first.
+func territorySearch(text string) (cond string, args []any, order string, orderArgs []any) {
+	folded := likeEscaper.Replace(domain.SearchFold(text))
+	cond = "(t.search LIKE ? ESCAPE '\\' OR t.search LIKE ? ESCAPE '\\')"
+	args = []any{folded + "%", "%" + string(searchSep) + "%" + folded + "%"}
+	order = " ORDER BY CASE WHEN t.search LIKE ? ESCAPE '\\' THEN 0 ELSE 1 END, t.code"
+	orderArgs = []any{folded + string(searchSep) + "%"}
+	return cond, args, order, orderArgs
+}
+
 // searchBackfill describes how to compute the search value of a table's
 // rows from their stored fields.
 type searchBackfill struct {

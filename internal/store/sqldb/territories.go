@@ -150,9 +150,11 @@ func (s *DB) CommunesOf(ctx context.Context, code string) ([]string, error) {
 
 // likePattern escapes LIKE wildcards in s and wraps it in %...%.
 func likePattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
+	return "%" + likeEscaper.Replace(s) + "%"
 }
+
+// likeEscaper makes LIKE wildcards typed by a user literal (ESCAPE '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Territories lists territories ordered by code.
 func (s *DB) Territories(ctx context.Context, f domain.TerritoryFilter) (domain.Page[domain.Territory], error) {
@@ -187,10 +189,12 @@ func (s *DB) Territories(ctx context.Context, f domain.TerritoryFilter) (domain.
 		}
 		args = append(args, cur)
 	}
+	order, orderArgs := " ORDER BY t.code", []any(nil)
 	if f.Text != "" {
-		cond, cargs := searchCond("t.search", f.Text, false)
+		cond, cargs, o, oargs := territorySearch(f.Text)
 		where = append(where, cond)
 		args = append(args, cargs...)
+		order, orderArgs = o, oargs
 	}
 	if v := s.visibleCond(ctx, "t"); v != "" {
 		where = append(where, v)
@@ -202,8 +206,8 @@ func (s *DB) Territories(ctx context.Context, f domain.TerritoryFilter) (domain.
 	if err := s.R.QueryRowContext(ctx, s.D.Q("SELECT count(*) FROM territories t WHERE "+cond), args...).Scan(&page.Total); err != nil {
 		return page, err
 	}
-	q := "SELECT " + territoryCols + " FROM territories t WHERE " + cond + " ORDER BY t.code" + limitClause(f.Offset, f.Limit)
-	rows, err := s.R.QueryContext(ctx, s.D.Q(q), args...)
+	q := "SELECT " + territoryCols + " FROM territories t WHERE " + cond + order + limitClause(f.Offset, f.Limit)
+	rows, err := s.R.QueryContext(ctx, s.D.Q(q), append(args, orderArgs...)...)
 	if err != nil {
 		return page, err
 	}

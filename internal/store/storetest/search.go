@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"maillage/internal/domain"
@@ -152,6 +153,21 @@ func testTextSearch(t *testing.T, s domain.Store) {
 	terr("bulk: no accent", "saint-eloy", "18205")
 	terr("fixture: capital with accent", "ILE-DE-FRANCE", "R11")
 	terr("code", "18002", "18002")
+	// a code matches from its start, and the territory with that very code
+	// comes first
+	p, err := s.Territories(bg, domain.TerritoryFilter{Text: "18"})
+	must(t, err)
+	if len(p.Items) == 0 || p.Items[0].Code != "18" {
+		t.Errorf("Territories(Text 18): the Cher does not come first: %v", terrCodes(p.Items))
+	}
+	for _, it := range p.Items {
+		if !strings.HasPrefix(it.Code, "18") {
+			t.Errorf("Territories(Text 18) lists %s", it.Code)
+		}
+	}
+	if p, _ := s.Territories(bg, domain.TerritoryFilter{Text: "002"}); p.Total != 0 {
+		t.Errorf("Territories(Text 002) matched inside codes: %v", terrCodes(p.Items))
+	}
 	must(t, s.SavePerimeter(bg, &domain.Territory{Code: "QPV-ECOLES", Name: "Quartier des Écoles", Members: []string{"18033"}}))
 	terr("perimeter", "quartier des ecoles", "QPV-ECOLES")
 	terr("perimeter code", "qpv-écoles", "QPV-ECOLES")
@@ -311,4 +327,12 @@ func testSearchBackfill(t *testing.T, open func() domain.Store) {
 	if p, _ := s.Actions(bg, domain.ActionFilter{Text: "crèche"}); p.Total != 1 {
 		t.Errorf("after migrating an old database, %d actions found, want 1", p.Total)
 	}
+}
+
+func terrCodes(ts []domain.Territory) []string {
+	out := []string{}
+	for _, t := range ts {
+		out = append(out, t.Code)
+	}
+	return out
 }

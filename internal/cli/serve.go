@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
+	"strings"
 	"time"
 
 	"maillage/internal/api"
@@ -21,7 +23,7 @@ const DefaultAddr = "127.0.0.1:8080"
 func init() {
 	register(&Command{
 		Name:    "serve",
-		Usage:   "serve [--addr HOST:PORT] [--demo] [--new-admin-token]",
+		Usage:   "serve [--addr HOST:PORT] [--demo] [--new-admin-token] [--url URL]",
 		Summary: "démarre l'interface web et l'API JSON",
 		Help: `Démarre Maillage : l'interface web à l'adresse affichée, l'API JSON sous /api/v1
 (description OpenAPI : /api/v1/openapi.json) et /healthz.
@@ -33,6 +35,9 @@ et invalide l'ancien.
 
 --demo charge le territoire de démonstration si la base ne contient encore aucun territoire.
 
+--url donne l'adresse publique des liens d'invitation (derrière un proxy) ; sans elle, le lien
+reprend l'adresse par laquelle la personne qui invite est arrivée.
+
 Avec --smtp-addr et --smtp-from, les invitations créées par l'administration sont aussi
 envoyées par courriel (avec --smtp-user, mot de passe SMTP dans la variable d'environnement
 MAILLAGE_SMTP_PASSWORD).
@@ -41,12 +46,14 @@ Ctrl+C (ou SIGTERM) arrête le serveur proprement : les requêtes en cours se te
 
 Exemples :
   maillage serve --demo
-  maillage serve --addr 0.0.0.0:8080 --db postgres://maillage@localhost/maillage`,
+  maillage serve --addr 0.0.0.0:8080 --db postgres://maillage@localhost/maillage
+  maillage serve --url https://maillage.caf.fr --secure-cookies`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.String("addr", DefaultAddr, "adresse d'écoute HÔTE:PORT")
 			fs.Bool("demo", false, "charger le territoire de démonstration si la base est vide")
 			fs.Bool("new-admin-token", false, "créer un nouveau jeton d'administration (l'ancien cesse de fonctionner)")
 			fs.Bool("secure-cookies", false, "cookie de session « Secure » (derrière un proxy HTTPS)")
+			fs.String("url", "", "adresse publique de Maillage pour les liens d'invitation, ex. https://maillage.caf.fr (défaut : l'adresse de chaque requête)")
 			smtpFlags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
@@ -57,8 +64,13 @@ Exemples :
 			if err != nil {
 				return err
 			}
+			public, err := publicURL(flagStr(fs, "url"))
+			if err != nil {
+				return err
+			}
 			return serve(ctx, env, serveOptions{
 				Mailer:        mailer,
+				URL:           public,
 				Addr:          fs.Lookup("addr").Value.String(),
 				Demo:          fs.Lookup("demo").Value.String() == "true",
 				NewAdminToken: fs.Lookup("new-admin-token").Value.String() == "true",
@@ -72,11 +84,26 @@ type serveOptions struct {
 	Addr          string
 	Demo          bool
 	NewAdminToken bool
-	SecureCookies bool // --secure-cookies (accounts: see user.go)
+	SecureCookies bool   // --secure-cookies (accounts: see user.go)
+	URL           string // --url: public address for invitation links ("": each request's)
 	// Mailer sends invitation links (--smtp-*; nil: no mail).
 	Mailer *auth.Mailer
 	// Grace is how long in-flight requests get at shutdown (0: 10 s).
 	Grace time.Duration
+}
+
+// publicURL checks --url: an http(s) address with a host, without a
+// trailing slash ("" stays "").
+func publicURL(s string) (string, error) {
+	s = strings.TrimRight(strings.TrimSpace(s), "/")
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("--url %q : adresse attendue de la forme https://maillage.exemple.fr", s)
+	}
+	return s, nil
 }
 
 // serve runs the server until ctx ends.
@@ -119,7 +146,7 @@ func serve(ctx context.Context, env *Env, o serveOptions) error {
 	}
 
 	sopts := server.Options{Logger: log}
-	guarded := withAccounts(st, &sopts, o.SecureCookies, o.Mailer)
+	guarded := withAccounts(st, &sopts, o.SecureCookies, o.URL, o.Mailer)
 	h, err := server.New(ctx, guarded, sopts)
 	if err != nil {
 		return err

@@ -260,3 +260,25 @@ func TestServeUsage(t *testing.T) {
 		t.Errorf("serve -h: %d %s", code, out.String())
 	}
 }
+
+// TestServePublicURL: with --url, invitation links point to the public
+// address, not to the one the request came to; a malformed --url is refused
+// before anything starts.
+func TestServePublicURL(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "maillage.db")
+	srv := startServe(t, db, "--url", "https://maillage.caf.test/")
+	defer srv.stop()
+	code, body := srv.request(t, "POST", "/api/v1/admin/invitations", `{"email":"agent@commune.test","org_id":1,"role":"partner_reader"}`, srv.token)
+	if code != 201 {
+		t.Fatalf("invite: %d %s", code, body)
+	}
+	var inv struct{ Link string }
+	json.Unmarshal([]byte(body), &inv)
+	if !strings.HasPrefix(inv.Link, "https://maillage.caf.test/invitation/") {
+		t.Errorf("invitation link %q does not use --url", inv.Link)
+	}
+	var out, errOut strings.Builder
+	if rc := Main([]string{"serve", "--db", db, "--url", "maillage.caf.test"}, strings.NewReader(""), &out, &errOut); rc == 0 || !strings.Contains(errOut.String(), "--url") {
+		t.Errorf("malformed --url: exit %d, %q", rc, errOut.String())
+	}
+}

@@ -351,8 +351,8 @@ func runOrgList(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) 
 // withAccounts wires accounts into the server options (sessions, API
 // tokens, route policy, audit, accounts routes and pages) and returns the
 // guarded store that the server must use.
-func withAccounts(st domain.Store, opts *server.Options, secureCookies bool, mailer *auth.Mailer) domain.Store {
-	h := authhttp.Setup(st, st, authhttp.Options{SecureCookies: secureCookies, Logger: opts.Logger, Mailer: mailer})
+func withAccounts(st domain.Store, opts *server.Options, secureCookies bool, baseURL string, mailer *auth.Mailer) domain.Store {
+	h := authhttp.Setup(st, st, authhttp.Options{SecureCookies: secureCookies, BaseURL: baseURL, Logger: opts.Logger, Mailer: mailer})
 	opts.Wrap = h.Wrap
 	h.APIOptions(&opts.API)
 	return h.Store()

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"maillage/internal/analysis"
 	"maillage/internal/api"
 )
 
@@ -50,6 +51,24 @@ func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// catchUpAfterWrites asks the analysis engine to check the data version
+// right after a successful API write (as the web forms do), so that the
+// analysis shows it without waiting for the engine's periodic check.
+func catchUpAfterWrites(next http.Handler, eng *analysis.Engine) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status < 400 { // 0: nothing written, an implicit 200
+			eng.CatchUp()
+		}
+	})
 }
 
 // requestID returns the request's X-Request-ID when it is a sane token (a

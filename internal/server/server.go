@@ -74,7 +74,7 @@ func New(ctx context.Context, store domain.Store, opts Options) (http.Handler, e
 	}
 
 	app := http.NewServeMux()
-	app.Handle(api.Prefix+"/", apiSrv)
+	app.Handle(api.Prefix+"/", catchUpAfterWrites(apiSrv, opts.API.Analysis))
 	app.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		api.WriteProblem(w, r, api.Problem{Status: http.StatusNotFound, Code: domain.ENOTFOUND,
 			Detail: "Aucune API à cette adresse : l'API est sous " + api.Prefix + "/."})

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"maillage/internal/analysis"
 	"maillage/internal/api"
 	"maillage/internal/domain"
 	"maillage/internal/server"
@@ -259,4 +260,46 @@ func TestServeGraceful(t *testing.T) {
 	if _, err := http.Get("http://" + l.Addr().String() + "/"); err == nil {
 		t.Errorf("server still answers after shutdown")
 	}
+}
+
+// TestAPIWriteCatchesUpAnalysis: a successful API write makes the analysis
+// engine check the data version at once (its periodic check is an hour
+// away here), as the web forms do; a refused write does not.
+func TestAPIWriteCatchesUpAnalysis(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s domain.Store) {
+		ctx := context.Background()
+		eng, err := analysis.NewEngine(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.CheckInterval = time.Hour
+		tok, err := api.NewAdminToken(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		opts.API.Analysis = eng
+		h, err := server.New(ctx, s, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(h)
+		defer ts.Close()
+		e := &senv{t: t, url: ts.URL, token: tok, client: http.DefaultClient}
+		before := len(eng.Snapshot().ActorID)
+		auth := map[string]string{"Authorization": "Bearer " + tok}
+		if resp, b := e.do("POST", "/api/v1/actors", `{"name":"","type":"caf"}`, auth); resp.StatusCode != 400 && resp.StatusCode != 422 {
+			t.Fatalf("invalid actor: %d %s", resp.StatusCode, b)
+		}
+		if resp, b := e.do("POST", "/api/v1/actors", `{"name":"CAF du Cher","type":"caf"}`, auth); resp.StatusCode != 201 {
+			t.Fatalf("create actor: %d %s", resp.StatusCode, b)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for len(eng.Snapshot().ActorID) != before+1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("the analysis snapshot still has %d actors after the API write", len(eng.Snapshot().ActorID))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"maillage/internal/domain"
+	"maillage/internal/seqcache"
 	"maillage/internal/tabular"
 )
 
@@ -208,7 +209,7 @@ type valueImport struct {
 	lastKnown          *domain.Indicator
 	lastYearCell       string
 	lastYear           int
-	resolved           seqCache[resolution] // territory codes in file order
+	resolved           seqcache.Cache[resolution] // territory codes in file order
 
 	dups      map[uint64]int32
 	dupsFull  bool
@@ -453,11 +454,11 @@ func (v *valueImport) row(row *tabular.Row, out []domain.IndicatorValue) []domai
 		bad = append(bad, row.Errorf(v.cTerr, "obligatoire"))
 		return out
 	}
-	res, ok := v.resolved.get(code)
+	res, ok := v.resolved.Get(code)
 	if !ok {
 		res, ok = v.pl.resolve(code)
 		if ok {
-			v.resolved.add(code, res)
+			v.resolved.Add(code, res)
 		}
 	}
 	if !ok {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"maillage/internal/domain"
+	"maillage/internal/seqcache"
 	"maillage/internal/store/sqldb"
 )
 
@@ -249,48 +250,31 @@ func (s *chanSource) Err() error             { return nil }
 // 36,000 territories), instead of a map of 10 million keys.
 type keySet struct {
 	terr map[string]int
-	bits map[indYear][]uint64
 	// Values come grouped by indicator and year, territories in the same
-	// order in each group: the last group's bitset and the territories'
-	// order spare the two map lookups per value.
-	last    indYear
-	lastBS  []uint64
-	order   []string
-	orderT  []int
-	pos     int
-	ordered bool // order holds a whole first group
+	// order in each group: the territories' order and the last group's
+	// bitset spare the two map lookups per value.
+	order  seqcache.Cache[int]
+	bits   map[sqldb.IndicatorYear][]uint64
+	last   sqldb.IndicatorYear
+	lastBS []uint64
 }
 
-type indYear struct {
-	ind  string
-	year int
+func newKeySet() *keySet {
+	return &keySet{terr: map[string]int{}, bits: map[sqldb.IndicatorYear][]uint64{}}
 }
-
-func newKeySet() *keySet { return &keySet{terr: map[string]int{}, bits: map[indYear][]uint64{}} }
 
 // add records v's key and reports whether it was new.
 func (k *keySet) add(v domain.IndicatorValue) bool {
-	var t int
-	switch {
-	case k.pos < len(k.order) && k.order[k.pos] == v.Territory:
-		t = k.orderT[k.pos]
-		k.pos++
-	case len(k.order) > 0 && k.order[0] == v.Territory:
-		t, k.pos, k.ordered = k.orderT[0], 1, true
-	default:
+	t, hit := k.order.Get(v.Territory)
+	if !hit {
 		var ok bool
-		t, ok = k.terr[v.Territory]
-		if !ok {
+		if t, ok = k.terr[v.Territory]; !ok {
 			t = len(k.terr)
 			k.terr[v.Territory] = t
 		}
-		if !k.ordered && k.pos == len(k.order) && len(k.order) < 1<<17 {
-			k.order = append(k.order, v.Territory)
-			k.orderT = append(k.orderT, t)
-			k.pos++
-		}
+		k.order.Add(v.Territory, t)
 	}
-	key := indYear{v.Indicator, v.Year}
+	key := sqldb.IndicatorYear{Indicator: v.Indicator, Year: v.Year}
 	var bs []uint64
 	if k.lastBS != nil && key == k.last {
 		bs = k.lastBS

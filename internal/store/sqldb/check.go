@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"maillage/internal/domain"
+	"maillage/internal/seqcache"
 )
 
 // Checker validates references (territory codes, indicator codes, actors)
@@ -25,7 +26,7 @@ type Checker struct {
 	seenInd map[string]bool // validated indicator codes (bulk fast path)
 	lastInd string          // the last of them: values come grouped by indicator
 	// valueTerr resolves the territories of values in file order.
-	valueTerr seqCache[terrEntry]
+	valueTerr seqcache.Cache[terrEntry]
 }
 
 type terrEntry struct {
@@ -203,7 +204,7 @@ func (c *Checker) IndicatorValue(ctx context.Context, v *domain.IndicatorValue) 
 	if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
 		val.Add("value", "valeur non numérique")
 	}
-	e, hit := c.valueTerr.get(v.Territory)
+	e, hit := c.valueTerr.Get(v.Territory)
 	if !hit {
 		cur, typ, ok, err := c.Territory(ctx, v.Territory)
 		if err != nil {
@@ -213,7 +214,7 @@ func (c *Checker) IndicatorValue(ctx context.Context, v *domain.IndicatorValue) 
 		if !ok {
 			e = terrEntry{}
 		}
-		c.valueTerr.add(v.Territory, e)
+		c.valueTerr.Add(v.Territory, e)
 	}
 	if e.code == "" {
 		val.Add("territory", "territoire inconnu %q", v.Territory)

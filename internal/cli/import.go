@@ -39,12 +39,6 @@ func init() {
 		fs.Bool("dry-run", false, "tout vérifier et dire ce qui changerait, sans rien enregistrer")
 		fs.String("visibility", "", "visibilité de ce qui est créé : private, partners, network ou public (par défaut : public pour les territoires et indicateurs, network pour les acteurs et actions)")
 	}
-	one := func(args []string) (string, error) {
-		if len(args) != 1 {
-			return "", errUsage
-		}
-		return args[0], nil
-	}
 	register(&Command{
 		Name:    "import",
 		Usage:   "import TYPE FICHIER",
@@ -101,15 +95,7 @@ est ignoré, avec un avertissement : il ne couvre qu'une partie de la commune ac
 Exemple :
   maillage import geo communes-18-cher.geojson`,
 				Flags: common,
-				Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
-					path, err := one(args)
-					if err != nil {
-						return err
-					}
-					return runImport(ctx, env, fs, func(s domain.Store, opt importer.Options) (*importer.Report, error) {
-						return importer.ImportGeo(ctx, s, path, opt)
-					})
-				},
+				Run: importFile(importer.ImportGeo),
 			},
 			{
 				Name:    "points",
@@ -123,15 +109,7 @@ en degrés WGS84. Un import de contours ultérieur les conserve.
 Exemple :
   maillage import points chefs-lieux.csv`,
 				Flags: common,
-				Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
-					path, err := one(args)
-					if err != nil {
-						return err
-					}
-					return runImport(ctx, env, fs, func(s domain.Store, opt importer.Options) (*importer.Report, error) {
-						return importer.ImportPoints(ctx, s, path, opt)
-					})
-				},
+				Run: importFile(importer.ImportPoints),
 			},
 			{
 				Name:    "indicators",
@@ -201,15 +179,7 @@ Exemples :
   maillage import actions ./mes-actions/
   maillage import actions modele-actions.xlsx --skip-invalid`,
 				Flags: common,
-				Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
-					path, err := one(args)
-					if err != nil {
-						return err
-					}
-					return runImport(ctx, env, fs, func(s domain.Store, opt importer.Options) (*importer.Report, error) {
-						return importer.ImportActions(ctx, s, path, opt)
-					})
-				},
+				Run: importFile(importer.ImportActions),
 			},
 			{
 				Name:    "data-inclusion",
@@ -226,15 +196,7 @@ conservés (source « data-inclusion:<producteur> ») : réimporter met à jour.
 Exemple :
   maillage import data-inclusion services-cher.json --skip-invalid`,
 				Flags: common,
-				Run: func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
-					path, err := one(args)
-					if err != nil {
-						return err
-					}
-					return runImport(ctx, env, fs, func(s domain.Store, opt importer.Options) (*importer.Report, error) {
-						return importer.ImportDataInclusion(ctx, s, path, opt)
-					})
-				},
+				Run: importFile(importer.ImportDataInclusion),
 			},
 		},
 	})
@@ -272,6 +234,27 @@ func (m *mapFlag) Set(s string) error {
 		(*m)[from] = to
 	}
 	return nil
+}
+
+// one is the only argument of a command that takes one.
+func one(args []string) (string, error) {
+	if len(args) != 1 {
+		return "", errUsage
+	}
+	return args[0], nil
+}
+
+// importFile is the Run of an import command that takes one file or folder.
+func importFile(imp func(context.Context, domain.Store, string, importer.Options) (*importer.Report, error)) func(context.Context, *Env, *flag.FlagSet, []string) error {
+	return func(ctx context.Context, env *Env, fs *flag.FlagSet, args []string) error {
+		path, err := one(args)
+		if err != nil {
+			return err
+		}
+		return runImport(ctx, env, fs, func(s domain.Store, opt importer.Options) (*importer.Report, error) {
+			return imp(ctx, s, path, opt)
+		})
+	}
 }
 
 // runImport opens the store, wires progress and runs one import.

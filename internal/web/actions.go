@@ -392,23 +392,16 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 	}
 	h.addFundingForm(ctx, &d)
 	h.render(w, r, http.StatusOK, "action", page{Title: a.Title, Section: "actions",
-		Crumbs: []crumb{{"Accueil", "/"}, {"Actions", "/actions"}, {a.Title, ""}}, Data: d, Flash: flash(r)})
+		Crumbs: []crumb{{"Accueil", "/"}, {"Actions", "/actions"}, {a.Title, ""}}, Data: d, Flash: okMessage(r, actionMessages)})
 }
 
-func flash(r *http.Request) string {
-	switch r.URL.Query().Get("ok") {
-	case "cree":
-		return "L’action a été créée."
-	case "modifie":
-		return "Les modifications ont été enregistrées."
-	case "financement-ajoute":
-		return "Le financement a été ajouté."
-	case "financement-modifie":
-		return "Le financement a été modifié."
-	case "financement-supprime":
-		return "Le financement a été supprimé."
-	}
-	return ""
+// actionMessages are the confirmations of the action page (?ok=).
+var actionMessages = map[string]string{
+	"cree":                 "L’action a été créée.",
+	"modifie":              "Les modifications ont été enregistrées.",
+	"financement-ajoute":   "Le financement a été ajouté.",
+	"financement-modifie":  "Le financement a été modifié.",
+	"financement-supprime": "Le financement a été supprimé.",
 }
 
 // formData is the create/edit form.

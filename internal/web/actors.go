@@ -355,7 +355,7 @@ func (h *handler) actor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, "actor", page{Title: a.Name, Section: "acteurs",
-		Crumbs: []crumb{{"Accueil", "/"}, {"Acteurs", "/acteurs"}, {a.Name, ""}}, Data: d, Flash: actorFlash(r)})
+		Crumbs: []crumb{{"Accueil", "/"}, {"Acteurs", "/acteurs"}, {a.Name, ""}}, Data: d, Flash: okMessage(r, actorMessages)})
 }
 
 // actorPartners names the partners found (those the visitor may see), the
@@ -397,11 +397,10 @@ func (h *handler) actorPartners(ctx context.Context, d *actorData, ref *domain.R
 	return nil
 }
 
-func actorFlash(r *http.Request) string {
-	if r.URL.Query().Get("ok") == "cree" {
-		return "L’acteur a été créé."
-	}
-	return flash(r) // "modifie": the same message as for actions
+// actorMessages are the confirmations of the actor page (?ok=).
+var actorMessages = map[string]string{
+	"cree":    "L’acteur a été créé.",
+	"modifie": "Les modifications ont été enregistrées.",
 }
 
 // ---- create and edit form ----

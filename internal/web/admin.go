@@ -100,12 +100,7 @@ func (h *handler) adminHome(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	switch r.URL.Query().Get("ok") {
-	case "organisation":
-		d.Flash = "L’organisation est créée."
-	case "role":
-		d.Flash = "Le rôle est enregistré."
-	}
+	d.Flash = okMessage(r, map[string]string{"organisation": "L’organisation est créée.", "role": "Le rôle est enregistré."})
 	h.renderAdmin(w, r, http.StatusOK, d)
 }
 

@@ -142,11 +142,7 @@ func (h *handler) conventionPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if r.URL.Query().Get("ok") == "mesure" {
-		data.Flash = "La mesure est enregistrée."
-	} else if msg, ok := createdFlash[r.URL.Query().Get("ok")]; ok {
-		data.Flash = msg // conv_create.go
-	}
+	data.Flash = okMessage(r, map[string]string{"mesure": "La mesure est enregistrée."}, createdMessages)
 	h.renderConv(w, r, http.StatusOK, data)
 }
 

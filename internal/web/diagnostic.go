@@ -287,6 +287,16 @@ func (h *handler) acting(ctx context.Context, d *domain.Diagnostic, selected int
 	return len(choices) > 0, "", choices
 }
 
+// diagnosticMessages are the confirmations of the diagnostic page (?ok=).
+var diagnosticMessages = map[string]string{
+	"position":           "Votre position est enregistrée.",
+	"constat":            "Le constat est proposé : les organisations participantes peuvent prendre position.",
+	"activite":           "L’activité de terrain est enregistrée.",
+	"portrait":           "Le portrait de données est figé : ses chiffres ne bougeront plus.",
+	"cree":               "Le diagnostic est créé, à l’étape « préparation ».",
+	"cree-sans-portrait": "Le diagnostic est créé ; son portrait de données n’a pas pu être figé : figez-le depuis cette page.",
+}
+
 func (h *handler) diagnosticPage(w http.ResponseWriter, r *http.Request) {
 	svc, d, ok := h.loadDiagnostic(w, r)
 	if !ok {
@@ -297,22 +307,9 @@ func (h *handler) diagnosticPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	switch r.URL.Query().Get("ok") {
-	case "position":
-		data.Flash = "Votre position est enregistrée."
-	case "constat":
-		data.Flash = "Le constat est proposé : les organisations participantes peuvent prendre position."
-	case "activite":
-		data.Flash = "L’activité de terrain est enregistrée."
-	case "portrait":
-		data.Flash = "Le portrait de données est figé : ses chiffres ne bougeront plus."
-	case "cree":
-		data.Flash = "Le diagnostic est créé, à l’étape « préparation »."
-	case "cree-sans-portrait":
-		data.Flash = "Le diagnostic est créé ; son portrait de données n’a pas pu être figé : figez-le depuis cette page."
-	case "etape":
-		data.Flash = "Le diagnostic est passé à l’étape « " + domain.StageLabel(d.Stage) + " »."
-	}
+	data.Flash = okMessage(r, diagnosticMessages, map[string]string{
+		"etape": "Le diagnostic est passé à l’étape « " + domain.StageLabel(d.Stage) + " ».",
+	})
 	h.renderDiag(w, r, http.StatusOK, d, data)
 }
 

@@ -87,14 +87,11 @@ func (h *handler) restitutionPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	switch r.URL.Query().Get("ok") {
-	case "examen":
-		data.Flash = "La décision sur le constat est enregistrée."
-	case "points":
-		data.Flash = "La répartition des points est enregistrée."
-	case "creee":
-		data.Flash = "La restitution est créée."
-	}
+	data.Flash = okMessage(r, map[string]string{
+		"examen": "La décision sur le constat est enregistrée.",
+		"points": "La répartition des points est enregistrée.",
+		"creee":  "La restitution est créée.",
+	})
 	h.renderRestit(w, r, http.StatusOK, d, data)
 }
 

@@ -15,9 +15,9 @@ import (
 	"maillage/internal/domain"
 )
 
-// createdFlash are the messages shown on a body's or a convention's page
+// createdMessages are the messages shown on a body's or a convention's page
 // after a creation form (the ok parameter of the redirect).
-var createdFlash = map[string]string{
+var createdMessages = map[string]string{
 	"creee":    "La création est enregistrée.",
 	"reunion":  "La réunion est enregistrée.",
 	"decision": "La décision est enregistrée : elle apparaît dans le suivi, avec son porteur et son échéance.",

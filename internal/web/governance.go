@@ -141,11 +141,7 @@ func (h *handler) bodyPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if r.URL.Query().Get("ok") == "suivi" {
-		data.Flash = "Le suivi de la décision est enregistré."
-	} else if msg, ok := createdFlash[r.URL.Query().Get("ok")]; ok {
-		data.Flash = msg // gov_create.go
-	}
+	data.Flash = okMessage(r, map[string]string{"suivi": "Le suivi de la décision est enregistré."}, createdMessages)
 	h.renderBody(w, r, http.StatusOK, data)
 }
 

@@ -134,3 +134,15 @@ func formErrors(fe []domain.FieldError, labels map[string]string, order []string
 	sort.SliceStable(summary, func(i, j int) bool { return rank(summary[i].Field) < rank(summary[j].Field) })
 	return errs, summary
 }
+
+// okMessage is the confirmation shown after a Post/Redirect/Get: the
+// message of the redirect's ?ok= code in the page's tables ("" for none).
+func okMessage(r *http.Request, tables ...map[string]string) string {
+	code := r.URL.Query().Get("ok")
+	for _, t := range tables {
+		if m, ok := t[code]; ok {
+			return m
+		}
+	}
+	return ""
+}

@@ -248,13 +248,8 @@ func (h *handler) conventionMeasure(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	fid, err := dgPathID(r, "fid")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if !h.mayWrite(ctx, auth.Create) {
-		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut mesurer les indicateurs de cette convention."))
+	fid, ok := h.writeTarget(w, r, "fid", auth.Create, "Connectez-vous avec un compte qui peut mesurer les indicateurs de cette convention.")
+	if !ok {
 		return
 	}
 	vals := map[string]string{}

@@ -691,13 +691,8 @@ func (h *handler) diagnosticPosition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	fid, err := dgPathID(r, "fid")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if !h.mayWrite(ctx, auth.Create) {
-		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut prendre position pour son organisation."))
+	fid, ok := h.writeTarget(w, r, "fid", auth.Create, "Connectez-vous avec un compte qui peut prendre position pour son organisation.")
+	if !ok {
 		return
 	}
 	stance := r.PostFormValue("position")

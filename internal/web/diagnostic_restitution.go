@@ -241,13 +241,8 @@ func (h *handler) restitutionReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	rid, err := dgPathID(r, "rid")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if !h.mayWrite(ctx, auth.Update) {
-		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut arbitrer les constats de ce diagnostic."))
+	rid, ok := h.writeTarget(w, r, "rid", auth.Update, "Connectez-vous avec un compte qui peut arbitrer les constats de ce diagnostic.")
+	if !ok {
 		return
 	}
 	fid, _ := strconv.ParseInt(r.PostFormValue("constat"), 10, 64)
@@ -302,13 +297,8 @@ func (h *handler) restitutionVote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	rid, err := dgPathID(r, "rid")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if !h.mayWrite(ctx, auth.Create) {
-		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Connectez-vous avec un compte qui peut voter pour son organisation."))
+	rid, ok := h.writeTarget(w, r, "rid", auth.Create, "Connectez-vous avec un compte qui peut voter pour son organisation.")
+	if !ok {
 		return
 	}
 	rest, err := svc.Diag.Restitution(ctx, rid)

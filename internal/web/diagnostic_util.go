@@ -77,6 +77,23 @@ func dgPathID(r *http.Request, name string) (int64, error) {
 	return n, nil
 }
 
+// writeTarget reads the id in path parameter name of the record a POST
+// writes under its parent (a finding, a restitution, a fiche), after
+// checking that the request may write (act; refusal says who may). It
+// answers a failure itself and reports false.
+func (h *handler) writeTarget(w http.ResponseWriter, r *http.Request, name string, act auth.Action, refusal string) (int64, bool) {
+	id, err := dgPathID(r, name)
+	if err != nil {
+		h.fail(w, r, err)
+		return 0, false
+	}
+	if !h.mayWrite(r.Context(), act) {
+		h.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "%s", refusal))
+		return 0, false
+	}
+	return id, true
+}
+
 // fieldErrors turns a domain error into messages per field; general is the
 // message when the error dgNames no field.
 func dgFieldErrors(err error) (fields map[string]string, general string) {
